@@ -1,0 +1,13 @@
+// Logging for all of witserve: spdlog behind one accessor, so every layer logs alike.
+// spdlog loggers are thread-safe; any thread may log.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+namespace witserve::log {
+
+// Sets the level from a name ("trace", "debug", "info", "warn", "error", "off").
+// Returns false for an unknown name and leaves the level unchanged.
+bool set_level(std::string_view name);
+
+}  // namespace witserve::log

@@ -1,0 +1,118 @@
+// witserve's command line: parses flags (CLI11) and hands off to the layers. Main thread only.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "witserve/base/log.h"
+#include "witserve/base/result.h"
+#include "witserve/engine/engine.h"
+
+namespace {
+
+using namespace witserve;
+
+Result<std::vector<uint8_t>> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(ErrorKind::kIo, "cannot open " + path);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+Result<engine::Val> parse_val(engine::ValType t, const std::string& s) {
+  try {
+    size_t used = 0;
+    engine::Val v;
+    switch (t) {
+      case engine::ValType::kI32: v = engine::Val::i32(int32_t(std::stoll(s, &used, 0))); break;
+      case engine::ValType::kI64: v = engine::Val::i64(std::stoll(s, &used, 0)); break;
+      case engine::ValType::kF32: v = engine::Val::f32(std::stof(s, &used)); break;
+      case engine::ValType::kF64: v = engine::Val::f64(std::stod(s, &used)); break;
+      default: return Error(ErrorKind::kUnsupported, std::string(to_string(t)) + " arguments");
+    }
+    if (used != s.size()) throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    return Error(ErrorKind::kInvalidArgument,
+                 "'" + s + "' is not a valid " + engine::to_string(t));
+  }
+}
+
+std::string format_val(const engine::Val& v) {
+  switch (v.type) {
+    case engine::ValType::kI32: return std::to_string(v.of.i32);
+    case engine::ValType::kI64: return std::to_string(v.of.i64);
+    case engine::ValType::kF32: return fmt::format("{}", v.of.f32);
+    case engine::ValType::kF64: return fmt::format("{}", v.of.f64);
+    default: return "?";
+  }
+}
+
+// `witserve call-core FILE EXPORT ARGS...`: runs one export of a core module with no imports.
+Status call_core(const std::string& file, const std::string& name,
+                 const std::vector<std::string>& raw_args) {
+  WITSERVE_ASSIGN_OR_RETURN(auto bytes, read_file(file));
+  WITSERVE_ASSIGN_OR_RETURN(auto eng, engine::make_engine("v8"));
+  WITSERVE_ASSIGN_OR_RETURN(auto module, eng->compile(bytes));
+  for (const auto& imp : module->info().imports)
+    return Error(ErrorKind::kUnsupported,
+                 "call-core cannot provide imports; the module imports " + imp.module + "." + imp.name);
+  WITSERVE_ASSIGN_OR_RETURN(auto store, eng->new_store());
+  WITSERVE_ASSIGN_OR_RETURN(auto instance, store->instantiate(module, {}));
+  auto func = instance->func(name);
+  if (!func) return Error(ErrorKind::kNotFound, "no exported function '" + name + "'");
+  const auto& type = func->type();
+  if (raw_args.size() != type.params.size())
+    return Error(ErrorKind::kInvalidArgument, name + " takes " + std::to_string(type.params.size()) +
+                                                  " arguments: " + to_string(type));
+  std::vector<engine::Val> args, results(type.results.size());
+  for (size_t i = 0; i < raw_args.size(); ++i) {
+    WITSERVE_ASSIGN_OR_RETURN(auto v, parse_val(type.params[i], raw_args[i]));
+    args.push_back(v);
+  }
+  WITSERVE_TRY(func->call(args, results));
+  for (size_t i = 0; i < results.size(); ++i)
+    std::printf("%s%s", i ? " " : "", format_val(results[i]).c_str());
+  if (!results.empty()) std::printf("\n");
+  return ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"witserve: runs WebAssembly components as HTTP handlers"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "Print witserve's version");
+
+  std::string file, export_name;
+  std::vector<std::string> call_args;
+  auto* core = app.add_subcommand("call-core", "Call an export of a core wasm module (no imports)");
+  core->add_option("module", file, "core module (.wasm)")->required()->check(CLI::ExistingFile);
+  core->add_option("export", export_name, "exported function")->required();
+  core->add_option("args", call_args, "arguments (i32, i64, f32, f64 as the signature says)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (!log::set_level(log_level)) {
+    std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
+    return 2;
+  }
+
+  if (*version) {
+    std::printf("witserve 0.1.0\n");
+    return 0;
+  }
+  if (*core) {
+    if (auto st = call_core(file, export_name, call_args); !st.ok()) {
+      std::fprintf(stderr, "witserve: %s\n", st.error().to_string().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  return 0;
+}

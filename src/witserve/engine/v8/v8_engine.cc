@@ -1,0 +1,712 @@
+// The V8 engine backend: Engine, Module, Store, Instance and externs over V8's WebAssembly
+// implementation, driven through its JS-facing objects (WebAssembly.Instance, exported functions,
+// WebAssembly.Memory) because libnode has no wasm C API.
+//
+// Threads: V8Engine is shared; compile() serialises on a private compile isolate taken with a
+// v8::Locker. A V8Store and everything made from it belong to the thread that created the store.
+// Modules are compiled once and handed to each store's isolate as a CompiledWasmModule, which
+// shares the native code instead of recompiling it.
+//
+// The exception boundary: host callbacks run inside V8 frames, so host_trampoline turns every
+// failure, including a stray C++ exception, into a JS exception; the Error itself is kept aside on
+// the store and handed back unchanged to whoever called into wasm.
+#include "witserve/engine/v8/v8_engine.h"
+
+#include <v8.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "witserve/engine/module_info.h"
+#include "witserve/engine/v8/platform.h"
+
+namespace witserve::engine {
+namespace {
+
+using v8backend::OwnedIsolate;
+
+constexpr size_t kInlineVals = 16;
+
+// A few values on the stack; more spill to the heap. Keeps the call path allocation-free for
+// ordinary signatures.
+template <typename T>
+class SmallBuf {
+ public:
+  explicit SmallBuf(size_t n) : n_(n) {
+    if (n > kInlineVals) heap_.resize(n);
+  }
+  T* data() { return n_ > kInlineVals ? heap_.data() : inline_.data(); }
+  T& operator[](size_t i) { return data()[i]; }
+  size_t size() const { return n_; }
+
+ private:
+  size_t n_;
+  std::array<T, kInlineVals> inline_{};
+  std::vector<T> heap_;
+};
+
+v8::Local<v8::String> v8_str(v8::Isolate* iso, std::string_view s) {
+  return v8::String::NewFromUtf8(iso, s.data(), v8::NewStringType::kNormal, int(s.size()))
+      .ToLocalChecked();
+}
+
+std::string to_std(v8::Isolate* iso, v8::Local<v8::Value> v) {
+  v8::String::Utf8Value s(iso, v);
+  return *s ? std::string(*s, s.length()) : std::string("<unprintable>");
+}
+
+class V8Store;
+class V8Engine;
+
+class V8Module final : public Module {
+ public:
+  V8Module(ModuleInfo info, size_t size, v8::CompiledWasmModule compiled, uint64_t id)
+      : Module(std::move(info), size), compiled_(std::move(compiled)), id_(id) {}
+  const v8::CompiledWasmModule& compiled() const { return compiled_; }
+  uint64_t id() const { return id_; }
+  // Stores cache their module objects by id and drop them once this token expires.
+  std::weak_ptr<void> liveness() const { return alive_; }
+
+ private:
+  v8::CompiledWasmModule compiled_;
+  uint64_t id_;
+  std::shared_ptr<void> alive_ = std::make_shared<int>(0);
+};
+
+// The V8 object behind an extern, and the store it belongs to.
+class V8Handle {
+ public:
+  V8Handle(V8Store& store, v8::Isolate* iso, v8::Local<v8::Value> value)
+      : store_(store), value_(iso, value) {}
+  virtual ~V8Handle() = default;
+  V8Store& store() const { return store_; }
+  v8::Local<v8::Value> value(v8::Isolate* iso) const { return value_.Get(iso); }
+
+ protected:
+  V8Store& store_;
+  v8::Global<v8::Value> value_;
+};
+
+struct HostFuncData {
+  V8Store* store;
+  FuncType type;
+  HostCallback callback;
+};
+
+// Keeps a host function's data alive exactly as long as its JS function: freed by a weak callback
+// when V8 collects the function, or by the store when the isolate goes away.
+struct HostFuncHolder {
+  std::shared_ptr<HostFuncData> data;
+  v8::Global<v8::Function> weak;
+};
+
+struct InterruptState {
+  std::mutex mu;
+  v8::Isolate* isolate = nullptr;  // null once the store is gone
+  bool in_call = false;
+  bool requested = false;
+};
+
+class V8InterruptHandle final : public InterruptHandle {
+ public:
+  explicit V8InterruptHandle(std::shared_ptr<InterruptState> s) : s_(std::move(s)) {}
+  void interrupt() override {
+    std::lock_guard lock(s_->mu);
+    if (s_->isolate && s_->in_call) {
+      s_->requested = true;
+      s_->isolate->TerminateExecution();
+    }
+  }
+
+ private:
+  std::shared_ptr<InterruptState> s_;
+};
+
+class V8Store final : public Store {
+ public:
+  static Result<std::unique_ptr<V8Store>> create();
+  ~V8Store() override;
+
+  Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
+                                                std::span<const Import> imports) override;
+  std::shared_ptr<Func> host_func(FuncType type, HostCallback callback) override;
+  std::shared_ptr<InterruptHandle> interrupt_handle() override {
+    return std::make_shared<V8InterruptHandle>(interrupt_);
+  }
+  void run_pending_tasks() override;
+
+  v8::Isolate* isolate() const { return owned_->get(); }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate()); }
+
+  // Calls a JS-visible function (a wasm export) with typed arguments.
+  Status call(v8::Local<v8::Function> fn, const FuncType& type, std::span<const Val> args,
+              std::span<Val> results);
+
+  // Turns the exception caught by `tc` into an Error: the host's own error if a host function
+  // raised it, kInterrupted if execution was terminated, else `kind` with V8's message.
+  Error take_exception(v8::TryCatch& tc, ErrorKind kind);
+
+  void set_host_error(Error e) { pending_host_error_ = std::move(e); }
+  void forget_holder(HostFuncHolder* h) { holders_.erase(h); }
+
+  Result<v8::Local<v8::Value>> memory_grow(v8::Local<v8::Object> memory, uint64_t delta);
+  v8::Local<v8::String> key_value() const { return key_value_.Get(isolate()); }
+  v8::Local<v8::String> key_length() const { return key_length_.Get(isolate()); }
+
+  // Entered around every call into wasm. The outermost one makes the store interruptible and,
+  // on the way out, cancels a termination that was requested so the isolate stays usable.
+  class CallScope {
+   public:
+    explicit CallScope(V8Store& s) : s_(s) {
+      if (s_.call_depth_++ == 0) {
+        std::lock_guard lock(s_.interrupt_->mu);
+        s_.interrupt_->in_call = true;
+      }
+    }
+    ~CallScope() {
+      if (--s_.call_depth_ == 0) {
+        std::lock_guard lock(s_.interrupt_->mu);
+        s_.interrupt_->in_call = false;
+        if (s_.interrupt_->requested) {
+          s_.interrupt_->requested = false;
+          s_.isolate()->CancelTerminateExecution();
+        }
+      }
+    }
+
+   private:
+    V8Store& s_;
+  };
+
+ private:
+  V8Store() = default;
+  Result<v8::Local<v8::WasmModuleObject>> module_object(const V8Module& m);
+
+  std::unique_ptr<OwnedIsolate> owned_;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Function> instance_ctor_;
+  v8::Global<v8::String> key_exports_, key_value_, key_length_, key_grow_;
+  struct CachedModule {
+    std::weak_ptr<void> alive;
+    v8::Global<v8::WasmModuleObject> object;
+  };
+  std::unordered_map<uint64_t, CachedModule> modules_;
+  std::unordered_set<HostFuncHolder*> holders_;
+  std::shared_ptr<InterruptState> interrupt_ = std::make_shared<InterruptState>();
+  std::optional<Error> pending_host_error_;
+  int call_depth_ = 0;
+};
+
+// Enters the store's isolate and context for one API operation.
+struct Scope {
+  explicit Scope(const V8Store& s)
+      : iso_scope(s.isolate()), handles(s.isolate()), ctx(s.context()), ctx_scope(ctx) {}
+  v8::Isolate::Scope iso_scope;
+  v8::HandleScope handles;
+  v8::Local<v8::Context> ctx;
+  v8::Context::Scope ctx_scope;
+};
+
+// ---- values ---------------------------------------------------------------------------------
+
+v8::Local<v8::Value> to_js(v8::Isolate* iso, const Val& v) {
+  switch (v.type) {
+    case ValType::kI32: return v8::Integer::New(iso, v.of.i32);
+    case ValType::kI64: return v8::BigInt::New(iso, v.of.i64);
+    case ValType::kF32: return v8::Number::New(iso, double(v.of.f32));
+    case ValType::kF64: return v8::Number::New(iso, v.of.f64);
+    default: return v8::Undefined(iso);
+  }
+}
+
+// Values V8 hands over already have the wasm type's JS form (Number or BigInt), so conversion
+// cannot fail or run user code.
+Val from_js(v8::Local<v8::Context> ctx, ValType t, v8::Local<v8::Value> v) {
+  switch (t) {
+    case ValType::kI32:
+      return Val::i32(v->IsInt32() ? v.As<v8::Int32>()->Value() : v->Int32Value(ctx).FromMaybe(0));
+    case ValType::kI64:
+      return Val::i64(v->IsBigInt() ? v.As<v8::BigInt>()->Int64Value() : 0);
+    case ValType::kF32:
+      return Val::f32(float(v->IsNumber() ? v.As<v8::Number>()->Value() : 0));
+    case ValType::kF64:
+      return Val::f64(v->IsNumber() ? v.As<v8::Number>()->Value() : 0);
+    default:
+      return Val::zero(t);
+  }
+}
+
+Status check_args(const FuncType& type, std::span<const Val> args, std::span<Val> results) {
+  if (args.size() != type.params.size())
+    return Error(ErrorKind::kInvalidArgument,
+                 "expected " + std::to_string(type.params.size()) + " arguments, got " +
+                     std::to_string(args.size()));
+  for (size_t i = 0; i < args.size(); ++i)
+    if (args[i].type != type.params[i])
+      return Error(ErrorKind::kInvalidArgument,
+                   "argument " + std::to_string(i) + " should be " + to_string(type.params[i]) +
+                       ", got " + to_string(args[i].type));
+  if (results.size() < type.results.size())
+    return Error(ErrorKind::kInvalidArgument, "no room for " +
+                                                  std::to_string(type.results.size()) + " results");
+  for (auto t : type.params)
+    if (t != ValType::kI32 && t != ValType::kI64 && t != ValType::kF32 && t != ValType::kF64)
+      return Error(ErrorKind::kUnsupported, std::string(to_string(t)) + " values cannot cross the host boundary");
+  return ok();
+}
+
+// ---- externs --------------------------------------------------------------------------------
+
+class V8Func final : public Func, public V8Handle {
+ public:
+  V8Func(V8Store& s, v8::Local<v8::Function> fn, FuncType type,
+         std::shared_ptr<HostFuncData> host = nullptr)
+      : V8Handle(s, s.isolate(), fn), type_(std::move(type)), host_(std::move(host)) {}
+
+  const FuncType& type() const override { return type_; }
+
+  Status call(std::span<const Val> args, std::span<Val> results) override {
+    if (host_) {  // a host function called from the host: no need to go through V8
+      WITSERVE_TRY(check_args(type_, args, results));
+      return host_->callback(args, results);
+    }
+    Scope scope(store_);
+    return store_.call(value(store_.isolate()).As<v8::Function>(), type_, args, results);
+  }
+
+ private:
+  FuncType type_;
+  std::shared_ptr<HostFuncData> host_;
+};
+
+class V8Memory final : public Memory, public V8Handle {
+ public:
+  using V8Handle::V8Handle;
+  std::span<uint8_t> data() override {
+    Scope scope(store_);
+    auto buf = value(store_.isolate()).As<v8::WasmMemoryObject>()->Buffer();
+    return {static_cast<uint8_t*>(buf->Data()), buf->ByteLength()};
+  }
+  Result<uint64_t> grow(uint64_t delta) override {
+    Scope scope(store_);
+    WITSERVE_ASSIGN_OR_RETURN(auto old,
+                              store_.memory_grow(value(store_.isolate()).As<v8::Object>(), delta));
+    return uint64_t(old->IntegerValue(scope.ctx).FromMaybe(0));
+  }
+};
+
+class V8Table final : public Table, public V8Handle {
+ public:
+  using V8Handle::V8Handle;
+  uint32_t size() override {
+    Scope scope(store_);
+    auto len = value(store_.isolate()).As<v8::Object>()->Get(scope.ctx, store_.key_length());
+    return len.IsEmpty() ? 0 : uint32_t(len.ToLocalChecked()->Uint32Value(scope.ctx).FromMaybe(0));
+  }
+};
+
+class V8Global final : public Global, public V8Handle {
+ public:
+  V8Global(V8Store& s, v8::Local<v8::Value> v, GlobalType type)
+      : V8Handle(s, s.isolate(), v), type_(type) {}
+  const GlobalType& type() const override { return type_; }
+  Val get() override {
+    Scope scope(store_);
+    auto v = value(store_.isolate()).As<v8::Object>()->Get(scope.ctx, store_.key_value());
+    if (v.IsEmpty()) return Val::zero(type_.type);
+    return from_js(scope.ctx, type_.type, v.ToLocalChecked());
+  }
+  Status set(Val v) override {
+    if (!type_.mutable_) return Error(ErrorKind::kInvalidArgument, "global is immutable");
+    if (v.type != type_.type)
+      return Error(ErrorKind::kInvalidArgument, std::string("global is ") + to_string(type_.type));
+    Scope scope(store_);
+    v8::TryCatch tc(store_.isolate());
+    auto done = value(store_.isolate()).As<v8::Object>()->Set(scope.ctx, store_.key_value(),
+                                                               to_js(store_.isolate(), v));
+    if (done.IsNothing()) return store_.take_exception(tc, ErrorKind::kInvalidArgument);
+    return ok();
+  }
+
+ private:
+  GlobalType type_;
+};
+
+class V8Instance final : public Instance {
+ public:
+  V8Instance(V8Store& s, std::shared_ptr<const Module> module, v8::Local<v8::Object> exports)
+      : store_(s), module_(std::move(module)), exports_(s.isolate(), exports) {}
+
+  const Module& module() const override { return *module_; }
+
+  std::optional<Extern> get_export(std::string_view name) override {
+    auto it = cache_.find(std::string(name));
+    if (it != cache_.end()) return it->second;
+    const ExportType* e = module_->info().find_export(name);
+    if (!e) return std::nullopt;
+    Scope scope(store_);
+    v8::Isolate* iso = store_.isolate();
+    auto v = exports_.Get(iso)->Get(scope.ctx, v8_str(iso, name));
+    if (v.IsEmpty()) return std::nullopt;
+    auto value = v.ToLocalChecked();
+    Extern ext;
+    switch (kind_of(e->type)) {
+      case ExternKind::kFunc:
+        if (!value->IsFunction()) return std::nullopt;
+        ext = std::make_shared<V8Func>(store_, value.As<v8::Function>(), std::get<FuncType>(e->type));
+        break;
+      case ExternKind::kMemory:
+        ext = std::make_shared<V8Memory>(store_, iso, value);
+        break;
+      case ExternKind::kTable:
+        ext = std::make_shared<V8Table>(store_, iso, value);
+        break;
+      case ExternKind::kGlobal:
+        ext = std::make_shared<V8Global>(store_, value, std::get<GlobalType>(e->type));
+        break;
+      case ExternKind::kTag:
+        return std::nullopt;  // exception tags do not cross the host boundary
+    }
+    cache_.emplace(std::string(name), ext);
+    return ext;
+  }
+
+ private:
+  V8Store& store_;
+  std::shared_ptr<const Module> module_;
+  v8::Global<v8::Object> exports_;
+  std::unordered_map<std::string, Extern> cache_;
+};
+
+// ---- host functions -------------------------------------------------------------------------
+
+void host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* holder = static_cast<HostFuncHolder*>(info.Data().As<v8::External>()->Value());
+  HostFuncData& d = *holder->data;
+  v8::Isolate* iso = info.GetIsolate();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  const FuncType& type = d.type;
+
+  SmallBuf<Val> args(type.params.size());
+  for (size_t i = 0; i < type.params.size(); ++i) args[i] = from_js(ctx, type.params[i], info[int(i)]);
+  SmallBuf<Val> results(type.results.size());
+  for (size_t i = 0; i < type.results.size(); ++i) results[i] = Val::zero(type.results[i]);
+
+  Status st;
+  try {
+    st = d.callback({args.data(), args.size()}, {results.data(), results.size()});
+  } catch (const std::exception& e) {
+    st = Error(ErrorKind::kHost, std::string("host function threw: ") + e.what());
+  } catch (...) {
+    st = Error(ErrorKind::kHost, "host function threw a non-standard exception");
+  }
+  if (!st.ok()) {
+    // While terminating, V8 is already unwinding; throwing again is neither needed nor allowed.
+    if (iso->IsExecutionTerminating()) return;
+    std::string msg = st.error().message();
+    d.store->set_host_error(std::move(st).error());
+    iso->ThrowException(v8::Exception::Error(v8_str(iso, msg)));
+    return;
+  }
+  for (size_t i = 0; i < type.results.size(); ++i) results[i].type = type.results[i];
+  if (type.results.size() == 1) {
+    info.GetReturnValue().Set(to_js(iso, results[0]));
+  } else if (type.results.size() > 1) {
+    SmallBuf<v8::Local<v8::Value>> vals(type.results.size());
+    for (size_t i = 0; i < type.results.size(); ++i) vals[i] = to_js(iso, results[i]);
+    info.GetReturnValue().Set(v8::Array::New(iso, vals.data(), vals.size()));
+  }
+}
+
+void host_func_collected(const v8::WeakCallbackInfo<HostFuncHolder>& info) {
+  HostFuncHolder* h = info.GetParameter();
+  h->weak.Reset();
+  h->data->store->forget_holder(h);
+  delete h;
+}
+
+// ---- store ----------------------------------------------------------------------------------
+
+Result<std::unique_ptr<V8Store>> V8Store::create() {
+  WITSERVE_ASSIGN_OR_RETURN(auto owned, OwnedIsolate::create());
+  std::unique_ptr<V8Store> s(new V8Store());
+  s->owned_ = std::move(owned);
+  v8::Isolate* iso = s->isolate();
+  s->interrupt_->isolate = iso;
+  v8::Isolate::Scope iso_scope(iso);
+  v8::HandleScope handles(iso);
+  auto ctx = v8::Context::New(iso);
+  s->context_.Reset(iso, ctx);
+  v8::Context::Scope ctx_scope(ctx);
+  auto wasm = ctx->Global()->Get(ctx, v8_str(iso, "WebAssembly"));
+  if (wasm.IsEmpty() || !wasm.ToLocalChecked()->IsObject())
+    return Error(ErrorKind::kInternal, "V8 context has no WebAssembly object");
+  auto ctor = wasm.ToLocalChecked().As<v8::Object>()->Get(ctx, v8_str(iso, "Instance"));
+  if (ctor.IsEmpty() || !ctor.ToLocalChecked()->IsFunction())
+    return Error(ErrorKind::kInternal, "V8 context has no WebAssembly.Instance");
+  s->instance_ctor_.Reset(iso, ctor.ToLocalChecked().As<v8::Function>());
+  s->key_exports_.Reset(iso, v8_str(iso, "exports"));
+  s->key_value_.Reset(iso, v8_str(iso, "value"));
+  s->key_length_.Reset(iso, v8_str(iso, "length"));
+  s->key_grow_.Reset(iso, v8_str(iso, "grow"));
+  return s;
+}
+
+V8Store::~V8Store() {
+  {
+    std::lock_guard lock(interrupt_->mu);
+    interrupt_->isolate = nullptr;
+  }
+  for (HostFuncHolder* h : holders_) {
+    h->weak.Reset();
+    delete h;
+  }
+  holders_.clear();
+  modules_.clear();
+  instance_ctor_.Reset();
+  key_exports_.Reset();
+  key_value_.Reset();
+  key_length_.Reset();
+  key_grow_.Reset();
+  context_.Reset();
+  owned_.reset();
+}
+
+void V8Store::run_pending_tasks() {
+  v8::Isolate::Scope iso_scope(isolate());
+  v8::HandleScope handles(isolate());
+  owned_->tasks().run_ready();
+}
+
+Error V8Store::take_exception(v8::TryCatch& tc, ErrorKind kind) {
+  if (tc.HasTerminated() || isolate()->IsExecutionTerminating()) {
+    pending_host_error_.reset();
+    return Error(ErrorKind::kInterrupted, "execution interrupted");
+  }
+  if (pending_host_error_) {
+    Error e = std::move(*pending_host_error_);
+    pending_host_error_.reset();
+    return e;
+  }
+  if (!tc.HasCaught()) return Error(kind, "unknown failure in V8");
+  v8::Isolate* iso = isolate();
+  auto ctx = context();
+  auto ex = tc.Exception();
+  std::string message;
+  if (ex->IsNativeError()) {
+    auto m = ex.As<v8::Object>()->Get(ctx, v8_str(iso, "message"));
+    if (!m.IsEmpty()) message = to_std(iso, m.ToLocalChecked());
+    // V8 reports stack exhaustion as a JS RangeError; say what it means for wasm.
+    if (message == "Maximum call stack size exceeded") message = "call stack exhausted";
+  } else {
+    message = to_std(iso, ex);
+  }
+  return Error(kind, message);
+}
+
+Status V8Store::call(v8::Local<v8::Function> fn, const FuncType& type, std::span<const Val> args,
+                     std::span<Val> results) {
+  WITSERVE_TRY(check_args(type, args, results));
+  v8::Isolate* iso = isolate();
+  auto ctx = context();
+  SmallBuf<v8::Local<v8::Value>> argv(args.size());
+  for (size_t i = 0; i < args.size(); ++i) argv[i] = to_js(iso, args[i]);
+
+  CallScope call_scope(*this);
+  v8::TryCatch tc(iso);
+  auto r = fn->Call(ctx, v8::Undefined(iso), int(args.size()), argv.data());
+  if (r.IsEmpty()) return take_exception(tc, ErrorKind::kTrap);
+  pending_host_error_.reset();
+  auto rv = r.ToLocalChecked();
+  if (type.results.size() == 1) {
+    results[0] = from_js(ctx, type.results[0], rv);
+  } else if (type.results.size() > 1) {
+    if (!rv->IsArray()) return Error(ErrorKind::kInternal, "multi-value result is not an array");
+    auto arr = rv.As<v8::Array>();
+    for (size_t i = 0; i < type.results.size(); ++i) {
+      auto e = arr->Get(ctx, uint32_t(i));
+      if (e.IsEmpty()) return take_exception(tc, ErrorKind::kInternal);
+      results[i] = from_js(ctx, type.results[i], e.ToLocalChecked());
+    }
+  }
+  return ok();
+}
+
+Result<v8::Local<v8::Value>> V8Store::memory_grow(v8::Local<v8::Object> memory, uint64_t delta) {
+  auto ctx = context();
+  v8::TryCatch tc(isolate());
+  auto grow = memory->Get(ctx, key_grow_.Get(isolate()));
+  if (grow.IsEmpty() || !grow.ToLocalChecked()->IsFunction())
+    return Error(ErrorKind::kInternal, "memory object has no grow method");
+  v8::Local<v8::Value> arg = v8::Number::New(isolate(), double(delta));
+  auto r = grow.ToLocalChecked().As<v8::Function>()->Call(ctx, memory, 1, &arg);
+  if (r.IsEmpty()) return take_exception(tc, ErrorKind::kInvalidArgument).with_context("memory.grow");
+  return r.ToLocalChecked();
+}
+
+Result<v8::Local<v8::WasmModuleObject>> V8Store::module_object(const V8Module& m) {
+  v8::Isolate* iso = isolate();
+  auto it = modules_.find(m.id());
+  if (it != modules_.end()) return it->second.object.Get(iso);
+  // Drop module objects whose Module is gone, so replaced handlers do not pin old code.
+  std::erase_if(modules_, [](const auto& kv) { return kv.second.alive.expired(); });
+  auto obj = v8::WasmModuleObject::FromCompiledModule(iso, m.compiled());
+  if (obj.IsEmpty()) return Error(ErrorKind::kInternal, "V8 could not share a compiled module");
+  modules_.emplace(m.id(), CachedModule{m.liveness(), v8::Global<v8::WasmModuleObject>(
+                                                           iso, obj.ToLocalChecked())});
+  return obj.ToLocalChecked();
+}
+
+std::string describe(const ImportType& imp) {
+  std::string s = "'" + imp.module + "' '" + imp.name + "' (" + to_string(kind_of(imp.type));
+  if (auto* f = std::get_if<FuncType>(&imp.type)) s += " " + to_string(*f);
+  return s + ")";
+}
+
+Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Module> module,
+                                                       std::span<const Import> imports) {
+  auto* m = dynamic_cast<const V8Module*>(module.get());
+  if (!m) return Error(ErrorKind::kInvalidArgument, "module was not compiled by the V8 engine");
+  Scope scope(*this);
+  v8::Isolate* iso = isolate();
+  auto ctx = scope.ctx;
+
+  auto import_object = v8::Object::New(iso);
+  std::unordered_map<std::string_view, v8::Local<v8::Object>> namespaces;
+  for (const ImportType& want : m->info().imports) {
+    const Import* given = nullptr;
+    for (const Import& i : imports)
+      if (i.module == want.module && i.name == want.name) { given = &i; break; }
+    if (!given) return Error(ErrorKind::kLink, "missing import " + describe(want));
+    ExternKind want_kind = kind_of(want.type);
+    if (want_kind == ExternKind::kTag)
+      return Error(ErrorKind::kUnsupported, "tag imports are not supported: " + describe(want));
+    if (ExternKind(given->value.index()) != want_kind)
+      return Error(ErrorKind::kLink, "import " + describe(want) + " was given a " +
+                                         to_string(ExternKind(given->value.index())));
+    const V8Handle* handle = nullptr;
+    std::visit([&](const auto& p) { handle = dynamic_cast<const V8Handle*>(p.get()); }, given->value);
+    if (!handle || &handle->store() != this)
+      return Error(ErrorKind::kInvalidArgument,
+                   "import " + describe(want) + " comes from another store or engine");
+    if (want_kind == ExternKind::kFunc) {
+      const auto& got = std::get<std::shared_ptr<Func>>(given->value)->type();
+      if (got != std::get<FuncType>(want.type))
+        return Error(ErrorKind::kLink, "import " + describe(want) + " was given a function of type " +
+                                           to_string(got));
+    }
+    auto ns = namespaces.find(want.module);
+    if (ns == namespaces.end()) {
+      auto o = v8::Object::New(iso);
+      if (import_object->Set(ctx, v8_str(iso, want.module), o).IsNothing())
+        return Error(ErrorKind::kInternal, "cannot build the import object");
+      ns = namespaces.emplace(want.module, o).first;
+    }
+    if (ns->second->Set(ctx, v8_str(iso, want.name), handle->value(iso)).IsNothing())
+      return Error(ErrorKind::kInternal, "cannot build the import object");
+  }
+
+  WITSERVE_ASSIGN_OR_RETURN(auto module_obj, module_object(*m));
+  v8::Local<v8::Value> argv[] = {module_obj, import_object};
+  v8::Local<v8::Object> instance;
+  {
+    CallScope call_scope(*this);  // the start function runs here and may need interrupting
+    v8::TryCatch tc(iso);
+    auto r = instance_ctor_.Get(iso)->NewInstance(ctx, 2, argv);
+    // A trapping start function can leave a non-empty result behind: the exception decides.
+    if (r.IsEmpty() || tc.HasCaught() || tc.HasTerminated()) {
+      ErrorKind kind = ErrorKind::kTrap;
+      if (tc.HasCaught() && tc.Exception()->IsNativeError()) {
+        auto name = tc.Exception().As<v8::Object>()->Get(ctx, v8_str(iso, "name"));
+        if (!name.IsEmpty() && to_std(iso, name.ToLocalChecked()) == "LinkError") kind = ErrorKind::kLink;
+      }
+      return take_exception(tc, kind).with_context("instantiate");
+    }
+    pending_host_error_.reset();
+    instance = r.ToLocalChecked();
+  }
+  v8::TryCatch tc(iso);
+  auto exports = instance->Get(ctx, key_exports_.Get(iso));
+  if (exports.IsEmpty() || !exports.ToLocalChecked()->IsObject())
+    return take_exception(tc, ErrorKind::kInternal).with_context("instance exports");
+  return std::unique_ptr<Instance>(
+      new V8Instance(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>()));
+}
+
+std::shared_ptr<Func> V8Store::host_func(FuncType type, HostCallback callback) {
+  Scope scope(*this);
+  v8::Isolate* iso = isolate();
+  auto data = std::make_shared<HostFuncData>(HostFuncData{this, type, std::move(callback)});
+  auto* holder = new HostFuncHolder{data, {}};
+  auto fn = v8::Function::New(scope.ctx, host_trampoline, v8::External::New(iso, holder),
+                              int(type.params.size()), v8::ConstructorBehavior::kThrow)
+                .ToLocalChecked();
+  holder->weak.Reset(iso, fn);
+  holder->weak.SetWeak(holder, host_func_collected, v8::WeakCallbackType::kParameter);
+  holders_.insert(holder);
+  return std::make_shared<V8Func>(*this, fn, std::move(type), std::move(data));
+}
+
+// ---- engine ---------------------------------------------------------------------------------
+
+class V8Engine final : public Engine {
+ public:
+  std::string_view name() const override { return "v8"; }
+
+  Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes) override {
+    WITSERVE_ASSIGN_OR_RETURN(ModuleInfo info, read_module_info(bytes));
+    std::lock_guard lock(mu_);
+    WITSERVE_TRY(ensure_compile_isolate());
+    v8::Isolate* iso = compiler_->get();
+    v8::Locker locker(iso);
+    v8::Isolate::Scope iso_scope(iso);
+    v8::HandleScope handles(iso);
+    auto ctx = compile_context_.Get(iso);
+    v8::Context::Scope ctx_scope(ctx);
+    v8::TryCatch tc(iso);
+    auto mo = v8::WasmModuleObject::Compile(iso, {bytes.data(), bytes.size()});
+    if (mo.IsEmpty()) {
+      std::string msg = tc.HasCaught() ? to_std(iso, tc.Exception()) : "compilation failed";
+      return Error(ErrorKind::kMalformed, msg);
+    }
+    auto compiled = mo.ToLocalChecked()->GetCompiledModule();
+    compiler_->tasks().run_ready();
+    return std::shared_ptr<const Module>(
+        std::make_shared<V8Module>(std::move(info), bytes.size(), std::move(compiled), ++next_id_));
+  }
+
+  Result<std::unique_ptr<Store>> new_store() override {
+    WITSERVE_ASSIGN_OR_RETURN(auto s, V8Store::create());
+    return std::unique_ptr<Store>(std::move(s));
+  }
+
+ private:
+  Status ensure_compile_isolate() {
+    if (compiler_) return ok();
+    WITSERVE_ASSIGN_OR_RETURN(compiler_, OwnedIsolate::create());
+    v8::Isolate* iso = compiler_->get();
+    v8::Locker locker(iso);
+    v8::Isolate::Scope iso_scope(iso);
+    v8::HandleScope handles(iso);
+    compile_context_.Reset(iso, v8::Context::New(iso));
+    return ok();
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<OwnedIsolate> compiler_;  // never disposed: lives as long as the process's V8
+  v8::Global<v8::Context> compile_context_;
+  uint64_t next_id_ = 0;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Engine>> make_v8_engine(const EngineOptions& options) {
+  WITSERVE_TRY(v8backend::initialize_v8_once(options));
+  static std::shared_ptr<Engine> engine = std::make_shared<V8Engine>();
+  return engine;
+}
+
+}  // namespace witserve::engine

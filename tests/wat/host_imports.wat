@@ -1,0 +1,16 @@
+;; Calls host functions of each number type, and one that may fail or call back into wasm.
+(module
+  (import "env" "add_i64" (func $add_i64 (param i64 i64) (result i64)))
+  (import "env" "scale" (func $scale (param f32 f64) (result f64)))
+  (import "env" "pair" (func $pair (param i32) (result i32 i32)))
+  (import "env" "fail" (func $fail (param i32)))
+  (import "env" "reenter" (func $reenter (param i32) (result i32)))
+  (func (export "call_add_i64") (param i64 i64) (result i64) (call $add_i64 (local.get 0) (local.get 1)))
+  (func (export "call_scale") (param f32 f64) (result f64) (call $scale (local.get 0) (local.get 1)))
+  (func (export "call_pair") (param i32) (result i32)
+    (call $pair (local.get 0)) (i32.sub))
+  (func (export "call_fail") (param i32) (result i32) (call $fail (local.get 0)) (i32.const 7))
+  (func (export "call_reenter") (param i32) (result i32) (call $reenter (local.get 0)))
+  (func (export "double") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func (export "spin") (loop $l (br $l)))
+)
