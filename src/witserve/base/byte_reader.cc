@@ -70,6 +70,7 @@ Result<int32_t> ByteReader::s32() {
   return int32_t(v);
 }
 Result<int64_t> ByteReader::s64() { return leb_signed(64); }
+Result<int64_t> ByteReader::s33() { return leb_signed(33); }
 
 Result<uint32_t> ByteReader::fixed_u32() {
   WITSERVE_ASSIGN_OR_RETURN(auto b, bytes(4));

@@ -32,6 +32,7 @@ class ByteReader {
   Result<uint64_t> u64();  // unsigned LEB128, at most 10 bytes
   Result<int32_t> s32();   // signed LEB128
   Result<int64_t> s64();
+  Result<int64_t> s33();   // signed LEB128 of 33 bits (component valtypes: index or type code)
   Result<uint32_t> fixed_u32();  // little-endian, 4 bytes
   Result<std::span<const uint8_t>> bytes(size_t n);
   Status skip(size_t n);

@@ -6,14 +6,6 @@
 #include "witserve/base/byte_reader.h"
 
 namespace witserve::engine {
-namespace {
-
-enum SectionId : uint8_t {
-  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
-  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12, kTag = 13,
-};
-
-constexpr uint8_t kFuncTypeForm = 0x60;
 
 Result<ValType> read_val_type(ByteReader& r) {
   size_t at = r.offset();
@@ -30,7 +22,7 @@ Result<ValType> read_val_type(ByteReader& r) {
   return ByteReader::error_at(at, "expected a value type, found 0x" + std::to_string(b));
 }
 
-Result<Limits> read_limits(ByteReader& r, uint8_t flags, bool is64) {
+static Result<Limits> read_limits(ByteReader& r, uint8_t flags, bool is64) {
   Limits l;
   if (is64) {
     WITSERVE_ASSIGN_OR_RETURN(l.min, r.u64());
@@ -83,6 +75,31 @@ Result<GlobalType> read_global_type(ByteReader& r) {
   return g;
 }
 
+Result<FuncType> read_func_type_body(ByteReader& r) {
+  FuncType ft;
+  WITSERVE_ASSIGN_OR_RETURN(uint32_t np, r.vec_length());
+  for (uint32_t j = 0; j < np; ++j) {
+    WITSERVE_ASSIGN_OR_RETURN(auto t, read_val_type(r));
+    ft.params.push_back(t);
+  }
+  WITSERVE_ASSIGN_OR_RETURN(uint32_t nr, r.vec_length());
+  for (uint32_t j = 0; j < nr; ++j) {
+    WITSERVE_ASSIGN_OR_RETURN(auto t, read_val_type(r));
+    ft.results.push_back(t);
+  }
+  return ft;
+}
+
+namespace {
+
+
+enum SectionId : uint8_t {
+  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
+  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12, kTag = 13,
+};
+
+constexpr uint8_t kFuncTypeForm = 0x60;
+
 // Skips a constant expression up to and including its `end` opcode.
 Status skip_const_expr(ByteReader& r) {
   while (true) {
@@ -133,17 +150,7 @@ struct Reader {
       size_t at = r.offset();
       WITSERVE_ASSIGN_OR_RETURN(uint8_t form, r.u8());
       if (form != kFuncTypeForm) return ByteReader::error_at(at, "expected a function type (0x60)");
-      FuncType ft;
-      WITSERVE_ASSIGN_OR_RETURN(uint32_t np, r.vec_length());
-      for (uint32_t j = 0; j < np; ++j) {
-        WITSERVE_ASSIGN_OR_RETURN(auto t, read_val_type(r));
-        ft.params.push_back(t);
-      }
-      WITSERVE_ASSIGN_OR_RETURN(uint32_t nr, r.vec_length());
-      for (uint32_t j = 0; j < nr; ++j) {
-        WITSERVE_ASSIGN_OR_RETURN(auto t, read_val_type(r));
-        ft.results.push_back(t);
-      }
+      WITSERVE_ASSIGN_OR_RETURN(auto ft, read_func_type_body(r));
       types.push_back(std::move(ft));
     }
     return ok();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 
+#include "witserve/base/byte_reader.h"
 #include "witserve/base/result.h"
 #include "witserve/engine/types.h"
 
@@ -16,5 +17,13 @@ namespace witserve::engine {
 // `base_offset` is where `bytes` starts within a larger file (a module nested in a component),
 // so errors name the offset in that file.
 Result<ModuleInfo> read_module_info(std::span<const uint8_t> bytes, size_t base_offset = 0);
+
+// The core type encodings, shared with the component decoder (core types inside components).
+Result<ValType> read_val_type(ByteReader& r);
+Result<TableType> read_table_type(ByteReader& r);
+Result<MemoryType> read_memory_type(ByteReader& r);
+Result<GlobalType> read_global_type(ByteReader& r);
+// A function type after its 0x60 form byte: params then results.
+Result<FuncType> read_func_type_body(ByteReader& r);
 
 }  // namespace witserve::engine
