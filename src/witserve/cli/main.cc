@@ -9,6 +9,8 @@
 
 #include "witserve/base/log.h"
 #include "witserve/base/result.h"
+#include "witserve/component/resolver.h"
+#include "witserve/component/wit_printer.h"
 #include "witserve/engine/engine.h"
 
 namespace {
@@ -79,6 +81,15 @@ Status call_core(const std::string& file, const std::string& name,
   return ok();
 }
 
+// `witserve inspect FILE`: a component's imports and exports in WIT.
+Status inspect(const std::string& file) {
+  WITSERVE_ASSIGN_OR_RETURN(auto bytes, read_file(file));
+  WITSERVE_ASSIGN_OR_RETURN(auto c, component::load_component(std::move(bytes)));
+  std::fputs(component::print_wit(*c).c_str(), stdout);
+  for (const auto& u : c->unsupported) std::fprintf(stderr, "note: uses %s, which witserve does not run yet\n", u.c_str());
+  return ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,6 +108,10 @@ int main(int argc, char** argv) {
   core->add_option("export", export_name, "exported function")->required();
   core->add_option("args", call_args, "arguments (i32, i64, f32, f64 as the signature says)");
 
+  std::string inspect_file;
+  auto* insp = app.add_subcommand("inspect", "Print a component's imports and exports in WIT");
+  insp->add_option("component", inspect_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
+
   CLI11_PARSE(app, argc, argv);
   if (!log::set_level(log_level)) {
     std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
@@ -105,6 +120,13 @@ int main(int argc, char** argv) {
 
   if (*version) {
     std::printf("witserve 0.1.0\n");
+    return 0;
+  }
+  if (*insp) {
+    if (auto st = inspect(inspect_file); !st.ok()) {
+      std::fprintf(stderr, "witserve: %s: %s\n", inspect_file.c_str(), st.error().to_string().c_str());
+      return 1;
+    }
     return 0;
   }
   if (*core) {

@@ -1,0 +1,816 @@
+// The resolver: types and checks every definition of a component, in order. See resolver.h.
+#include "witserve/component/resolver.h"
+
+#include <functional>
+
+#include "witserve/component/decoder.h"
+#include "witserve/engine/module_info.h"
+
+namespace witserve::component {
+namespace {
+
+using K = ExternType::Kind;
+using engine::ValType;
+
+Error invalid(const std::string& what) { return Error(ErrorKind::kInvalidArgument, what); }
+
+std::string idx(const char* what, uint32_t i) { return std::string(what) + " " + std::to_string(i); }
+
+template <typename T>
+Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
+  if (i >= v.size())
+    return invalid(idx(what, i) + " is out of range (there are " + std::to_string(v.size()) + ")");
+  return v[i];
+}
+
+// Does a value of this type live (partly) in linear memory, so canon options need a memory?
+bool needs_memory(TypeRef t) {
+  if (!t) return false;
+  switch (t->kind) {
+    case TypeKind::kString: case TypeKind::kMap: return true;
+    case TypeKind::kList: return !t->fixed_length || needs_memory(t->element);
+    case TypeKind::kRecord:
+      for (auto& f : t->fields) if (needs_memory(f.type)) return true;
+      return false;
+    case TypeKind::kVariant: case TypeKind::kResult:
+      for (auto& c : t->cases) if (needs_memory(c.type)) return true;
+      return false;
+    case TypeKind::kTuple:
+      for (auto e : t->elements) if (needs_memory(e)) return true;
+      return false;
+    case TypeKind::kOption: return needs_memory(t->element);
+    default: return false;
+  }
+}
+
+struct Scope {
+  IndexSpaces* s;
+  Scope* parent;
+};
+
+class Resolver {
+ public:
+  Resolver(std::shared_ptr<TypeArena> arena, std::vector<std::pair<const void*, std::string>>* names,
+           std::vector<std::string>* unsupported)
+      : arena_(std::move(arena)), names_(names), unsupported_(unsupported) {}
+
+  Result<std::shared_ptr<ResolvedComponent>> component(std::shared_ptr<const ast::Component> c,
+                                                       Scope* parent);
+
+ private:
+  // ---- types ----
+  Result<TypeRef> val_type(Scope& sc, const ast::ValType& t) {
+    if (t.is_prim) return arena_->primitive(TypeKind(uint8_t(t.prim)));
+    WITSERVE_ASSIGN_OR_RETURN(ExternType e, at(sc.s->types, t.index, "type index"));
+    if (e.kind != K::kType || !e.value)
+      return invalid(idx("type index", t.index) + " is used as a value type but is not one");
+    return e.value;
+  }
+
+  Result<TypeRef> opt_val_type(Scope& sc, const std::optional<ast::ValType>& t) {
+    if (!t) return TypeRef(nullptr);
+    return val_type(sc, *t);
+  }
+
+  Result<const ResourceType*> resource_at(Scope& sc, uint32_t i) {
+    WITSERVE_ASSIGN_OR_RETURN(ExternType e, at(sc.s->types, i, "type index"));
+    if (e.kind != K::kType || !e.resource)
+      return invalid(idx("type index", i) + " is used as a resource but is not one");
+    return e.resource;
+  }
+
+  Result<std::vector<Field>> fields(Scope& sc, const std::vector<ast::LabeledType>& in) {
+    std::vector<Field> out;
+    for (const auto& f : in) {
+      WITSERVE_ASSIGN_OR_RETURN(TypeRef t, val_type(sc, f.type));
+      out.push_back({f.label, t});
+    }
+    return out;
+  }
+
+  Result<ExternType> type_def(Scope& sc, const ast::TypeDef& td, bool in_type_scope) {
+    ExternType out;
+    out.kind = K::kType;
+    ValueType v;
+    Status st = std::visit(
+        [&](const auto& d) -> Status {
+          using D = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<D, ast::PrimType>) {
+            out.value = arena_->primitive(TypeKind(uint8_t(d)));
+          } else if constexpr (std::is_same_v<D, ast::RecordType>) {
+            v.kind = TypeKind::kRecord;
+            WITSERVE_ASSIGN_OR_RETURN(v.fields, fields(sc, d.fields));
+          } else if constexpr (std::is_same_v<D, ast::VariantType>) {
+            v.kind = TypeKind::kVariant;
+            for (const auto& c : d.cases) {
+              WITSERVE_ASSIGN_OR_RETURN(TypeRef t, opt_val_type(sc, c.type));
+              v.cases.push_back({c.label, t});
+            }
+          } else if constexpr (std::is_same_v<D, ast::ListType>) {
+            v.kind = TypeKind::kList;
+            WITSERVE_ASSIGN_OR_RETURN(v.element, val_type(sc, d.element));
+            v.fixed_length = d.fixed_length;
+          } else if constexpr (std::is_same_v<D, ast::TupleType>) {
+            v.kind = TypeKind::kTuple;
+            for (const auto& e : d.elements) {
+              WITSERVE_ASSIGN_OR_RETURN(TypeRef t, val_type(sc, e));
+              v.elements.push_back(t);
+            }
+          } else if constexpr (std::is_same_v<D, ast::FlagsType>) {
+            v.kind = TypeKind::kFlags;
+            v.labels = d.labels;
+          } else if constexpr (std::is_same_v<D, ast::EnumType>) {
+            v.kind = TypeKind::kEnum;
+            v.labels = d.labels;
+          } else if constexpr (std::is_same_v<D, ast::OptionType>) {
+            v.kind = TypeKind::kOption;
+            WITSERVE_ASSIGN_OR_RETURN(v.element, val_type(sc, d.type));
+            v.cases = {{"none", nullptr}, {"some", v.element}};
+          } else if constexpr (std::is_same_v<D, ast::ResultType>) {
+            v.kind = TypeKind::kResult;
+            WITSERVE_ASSIGN_OR_RETURN(TypeRef ok, opt_val_type(sc, d.ok));
+            WITSERVE_ASSIGN_OR_RETURN(TypeRef err, opt_val_type(sc, d.error));
+            v.cases = {{"ok", ok}, {"error", err}};
+          } else if constexpr (std::is_same_v<D, ast::OwnType> || std::is_same_v<D, ast::BorrowType>) {
+            v.kind = std::is_same_v<D, ast::OwnType> ? TypeKind::kOwn : TypeKind::kBorrow;
+            WITSERVE_ASSIGN_OR_RETURN(v.resource, resource_at(sc, d.resource));
+          } else if constexpr (std::is_same_v<D, ast::StreamType> || std::is_same_v<D, ast::FutureType>) {
+            v.kind = std::is_same_v<D, ast::StreamType> ? TypeKind::kStream : TypeKind::kFuture;
+            WITSERVE_ASSIGN_OR_RETURN(v.element, opt_val_type(sc, d.element));
+          } else if constexpr (std::is_same_v<D, ast::MapType>) {
+            v.kind = TypeKind::kMap;
+            WITSERVE_ASSIGN_OR_RETURN(v.element, val_type(sc, d.key));
+            WITSERVE_ASSIGN_OR_RETURN(v.value, val_type(sc, d.value));
+          } else if constexpr (std::is_same_v<D, ast::FuncType>) {
+            FuncType f;
+            f.async = d.async;
+            WITSERVE_ASSIGN_OR_RETURN(f.params, fields(sc, d.params));
+            WITSERVE_ASSIGN_OR_RETURN(f.result, opt_val_type(sc, d.result));
+            if (f.result && contains_borrow(f.result))
+              return invalid("a function result may not contain a borrow handle");
+            out.kind = K::kFunc;
+            out.func = arena_->add(std::move(f));
+          } else if constexpr (std::is_same_v<D, ast::ComponentType>) {
+            IndexSpaces inner;
+            Scope child{&inner, &sc};
+            ComponentType ct;
+            WITSERVE_TRY(decls(child, d.decls, &ct.imports, &ct.exports));
+            out.kind = K::kComponent;
+            out.component = arena_->add(std::move(ct));
+          } else if constexpr (std::is_same_v<D, ast::InstanceType>) {
+            IndexSpaces inner;
+            Scope child{&inner, &sc};
+            InstanceType it;
+            WITSERVE_TRY(decls(child, d.decls, nullptr, &it.exports));
+            out.kind = K::kInstance;
+            out.instance = arena_->add(std::move(it));
+          } else if constexpr (std::is_same_v<D, ast::ResourceType>) {
+            if (in_type_scope) return invalid("a resource type cannot be defined inside a type");
+            if (d.dtor) {
+              WITSERVE_ASSIGN_OR_RETURN(auto ft, at(sc.s->core_funcs, *d.dtor, "core func"));
+              if (ft != engine::FuncType{{ValType::kI32}, {}})
+                return invalid("a resource destructor must have type (i32) -> (), core func " +
+                               std::to_string(*d.dtor) + " has " + engine::to_string(ft));
+            }
+            out.resource = arena_->new_resource("", true, d.dtor);
+          }
+          return ok();
+        },
+        td.def);
+    WITSERVE_TRY(st);
+    if (out.kind == K::kType && !out.value && !out.resource) out.value = arena_->add(std::move(v));
+    return out;
+  }
+
+  static bool contains_borrow(TypeRef t) {
+    if (!t) return false;
+    switch (t->kind) {
+      case TypeKind::kBorrow: return true;
+      case TypeKind::kRecord:
+        for (auto& f : t->fields) if (contains_borrow(f.type)) return true;
+        return false;
+      case TypeKind::kVariant: case TypeKind::kResult: case TypeKind::kOption:
+        for (auto& c : t->cases) if (contains_borrow(c.type)) return true;
+        return false;
+      case TypeKind::kTuple:
+        for (auto e : t->elements) if (contains_borrow(e)) return true;
+        return false;
+      case TypeKind::kList: case TypeKind::kStream: case TypeKind::kFuture:
+        return contains_borrow(t->element);
+      case TypeKind::kMap:
+        return contains_borrow(t->element) || contains_borrow(t->value);
+      default: return false;
+    }
+  }
+
+  Result<const CoreModuleType*> core_module_type(Scope& sc, const ast::CoreModuleType& mt) {
+    CoreModuleType out;
+    std::vector<std::optional<engine::FuncType>> types;
+    for (const auto& d : mt.decls) {
+      switch (d.kind) {
+        case ast::CoreModuleDecl::Kind::kImport: out.imports.push_back(d.import); break;
+        case ast::CoreModuleDecl::Kind::kExport: out.exports.push_back({d.export_name, d.export_type}); break;
+        case ast::CoreModuleDecl::Kind::kType: types.push_back(*d.type); break;
+        case ast::CoreModuleDecl::Kind::kAlias: {
+          WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, d.alias.count));
+          WITSERVE_ASSIGN_OR_RETURN(auto ct, at(target->s->core_types, d.alias.index, "core type"));
+          if (!std::holds_alternative<engine::FuncType>(ct))
+            return invalid("a module type may only alias function types");
+          types.push_back(std::get<engine::FuncType>(ct));
+          break;
+        }
+      }
+    }
+    return arena_->add(std::move(out));
+  }
+
+  Result<Scope*> outer(Scope& sc, uint32_t count) {
+    Scope* s = &sc;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (!s->parent) return invalid("outer alias reaches " + std::to_string(count) +
+                                     " scopes out, past the outermost component");
+      s = s->parent;
+    }
+    return s;
+  }
+
+  void name_type(const ExternType& t, const std::string& name) {
+    if (t.kind != K::kType) return;
+    if (t.resource) arena_->name_resource(t.resource, name);
+    if (t.value && !t.value->is_primitive()) names_->emplace_back(t.value, name);
+  }
+
+  Result<ExternType> extern_type(Scope& sc, const ast::ExternType& e, const std::string& name) {
+    ExternType out;
+    switch (e.kind) {
+      case ast::ExternType::Kind::kCoreModule: {
+        WITSERVE_ASSIGN_OR_RETURN(auto ct, at(sc.s->core_types, e.index, "core type"));
+        if (!std::holds_alternative<const CoreModuleType*>(ct))
+          return invalid(idx("core type", e.index) + " is not a module type");
+        out.kind = K::kCoreModule;
+        out.core_module = std::get<const CoreModuleType*>(ct);
+        return out;
+      }
+      case ast::ExternType::Kind::kFunc:
+      case ast::ExternType::Kind::kInstance:
+      case ast::ExternType::Kind::kComponent: {
+        WITSERVE_ASSIGN_OR_RETURN(out, at(sc.s->types, e.index, "type index"));
+        K want = e.kind == ast::ExternType::Kind::kFunc       ? K::kFunc
+                 : e.kind == ast::ExternType::Kind::kInstance ? K::kInstance
+                                                              : K::kComponent;
+        if (out.kind != want)
+          return invalid("'" + name + "': " + idx("type index", e.index) + " is not a " +
+                         (want == K::kFunc ? "function" : want == K::kInstance ? "instance" : "component") +
+                         " type");
+        return out;
+      }
+      case ast::ExternType::Kind::kValue: {
+        out.kind = K::kValue;
+        if (e.value_is_eq) {
+          WITSERVE_ASSIGN_OR_RETURN(out.value, at(sc.s->values, e.index, "value"));
+        } else {
+          WITSERVE_ASSIGN_OR_RETURN(out.value, val_type(sc, e.value_type));
+        }
+        return out;
+      }
+      case ast::ExternType::Kind::kType: {
+        out.kind = K::kType;
+        if (e.bound.is_sub_resource) {
+          out.resource = arena_->new_resource(name, false);
+          return out;
+        }
+        WITSERVE_ASSIGN_OR_RETURN(ExternType t, at(sc.s->types, e.bound.eq_index, "type index"));
+        if (t.kind != K::kType) return invalid("'" + name + "': only value and resource types can be imported or exported as types");
+        return t;
+      }
+    }
+    return invalid("unknown extern type");
+  }
+
+  void push(Scope& sc, const ExternType& t) {
+    switch (t.kind) {
+      case K::kCoreModule: sc.s->core_modules.push_back(t.core_module); break;
+      case K::kFunc: sc.s->funcs.push_back(t.func); break;
+      case K::kValue: sc.s->values.push_back(t.value); break;
+      case K::kType: sc.s->types.push_back(t); break;
+      case K::kInstance: sc.s->instances.push_back(t.instance); break;
+      case K::kComponent: sc.s->components.push_back(t.component); break;
+    }
+  }
+
+  Status alias(Scope& sc, const ast::Alias& a) {
+    if (auto* e = std::get_if<ast::ExportAlias>(&a)) {
+      WITSERVE_ASSIGN_OR_RETURN(const InstanceType* inst, at(sc.s->instances, e->instance, "instance"));
+      const NamedExtern* item = inst->find(e->name);
+      if (!item) return invalid(idx("instance", e->instance) + " has no export '" + e->name + "'");
+      if (!sort_matches(e->sort, item->type.kind))
+        return invalid("alias of '" + e->name + "' as a " + ast::to_string(e->sort) + ", but it is not one");
+      push(sc, item->type);
+      return ok();
+    }
+    if (auto* e = std::get_if<ast::CoreExportAlias>(&a)) {
+      WITSERVE_ASSIGN_OR_RETURN(auto inst, at(sc.s->core_instances, e->instance, "core instance"));
+      const CoreExternType* item = inst.find(e->name);
+      if (!item) return invalid(idx("core instance", e->instance) + " has no export '" + e->name + "'");
+      return push_core(sc, e->sort, *item, e->name);
+    }
+    const auto& o = std::get<ast::OuterAlias>(a);
+    WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, o.count));
+    switch (o.sort.sort) {
+      case ast::Sort::kType: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->s->types, o.index, "type index"));
+        sc.s->types.push_back(t);
+        return ok();
+      }
+      case ast::Sort::kComponent: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->s->components, o.index, "component"));
+        sc.s->components.push_back(t);
+        return ok();
+      }
+      case ast::Sort::kCore:
+        if (o.sort.core == ast::CoreSort::kModule) {
+          WITSERVE_ASSIGN_OR_RETURN(auto m, at(target->s->core_modules, o.index, "core module"));
+          sc.s->core_modules.push_back(m);
+          return ok();
+        }
+        if (o.sort.core == ast::CoreSort::kType) {
+          WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->s->core_types, o.index, "core type"));
+          sc.s->core_types.push_back(t);
+          return ok();
+        }
+        break;
+      default:
+        break;
+    }
+    return invalid("outer alias of a " + ast::to_string(o.sort) + " is not allowed");
+  }
+
+  static bool sort_matches(ast::SortKind s, K kind) {
+    switch (s.sort) {
+      case ast::Sort::kFunc: return kind == K::kFunc;
+      case ast::Sort::kValue: return kind == K::kValue;
+      case ast::Sort::kType: return kind == K::kType;
+      case ast::Sort::kComponent: return kind == K::kComponent;
+      case ast::Sort::kInstance: return kind == K::kInstance;
+      case ast::Sort::kCore: return s.core == ast::CoreSort::kModule && kind == K::kCoreModule;
+    }
+    return false;
+  }
+
+  Status push_core(Scope& sc, ast::CoreSort sort, const CoreExternType& item, const std::string& name) {
+    auto kind = engine::kind_of(item);
+    auto mismatch = [&] {
+      return invalid("core export '" + name + "' is a " + engine::to_string(kind) + ", not a " +
+                     ast::to_string(sort));
+    };
+    switch (sort) {
+      case ast::CoreSort::kFunc:
+        if (kind != engine::ExternKind::kFunc) return mismatch();
+        sc.s->core_funcs.push_back(std::get<engine::FuncType>(item));
+        return ok();
+      case ast::CoreSort::kTable:
+        if (kind != engine::ExternKind::kTable) return mismatch();
+        sc.s->core_tables.push_back(std::get<engine::TableType>(item));
+        return ok();
+      case ast::CoreSort::kMemory:
+        if (kind != engine::ExternKind::kMemory) return mismatch();
+        sc.s->core_memories.push_back(std::get<engine::MemoryType>(item));
+        return ok();
+      case ast::CoreSort::kGlobal:
+        if (kind != engine::ExternKind::kGlobal) return mismatch();
+        sc.s->core_globals.push_back(std::get<engine::GlobalType>(item));
+        return ok();
+      default:
+        return invalid("core export '" + name + "' cannot be aliased as a " + ast::to_string(sort));
+    }
+  }
+
+  Result<CoreExternType> core_item(Scope& sc, ast::CoreSortIdx item) {
+    switch (item.sort) {
+      case ast::CoreSort::kFunc: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(sc.s->core_funcs, item.index, "core func"));
+        return CoreExternType(t);
+      }
+      case ast::CoreSort::kTable: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(sc.s->core_tables, item.index, "core table"));
+        return CoreExternType(t);
+      }
+      case ast::CoreSort::kMemory: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(sc.s->core_memories, item.index, "core memory"));
+        return CoreExternType(t);
+      }
+      case ast::CoreSort::kGlobal: {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, at(sc.s->core_globals, item.index, "core global"));
+        return CoreExternType(t);
+      }
+      default:
+        return invalid(std::string("a core instance cannot export a ") + ast::to_string(item.sort));
+    }
+  }
+
+  Result<ExternType> item(Scope& sc, ast::SortIdx si) {
+    ExternType out;
+    switch (si.kind.sort) {
+      case ast::Sort::kFunc: {
+        out.kind = K::kFunc;
+        WITSERVE_ASSIGN_OR_RETURN(out.func, at(sc.s->funcs, si.index, "func"));
+        return out;
+      }
+      case ast::Sort::kValue: {
+        out.kind = K::kValue;
+        WITSERVE_ASSIGN_OR_RETURN(out.value, at(sc.s->values, si.index, "value"));
+        return out;
+      }
+      case ast::Sort::kType: {
+        WITSERVE_ASSIGN_OR_RETURN(out, at(sc.s->types, si.index, "type index"));
+        if (out.kind != K::kType)
+          return invalid(idx("type index", si.index) + " is not a value or resource type");
+        return out;
+      }
+      case ast::Sort::kInstance: {
+        out.kind = K::kInstance;
+        WITSERVE_ASSIGN_OR_RETURN(out.instance, at(sc.s->instances, si.index, "instance"));
+        return out;
+      }
+      case ast::Sort::kComponent: {
+        out.kind = K::kComponent;
+        WITSERVE_ASSIGN_OR_RETURN(out.component, at(sc.s->components, si.index, "component"));
+        return out;
+      }
+      case ast::Sort::kCore:
+        if (si.kind.core == ast::CoreSort::kModule) {
+          out.kind = K::kCoreModule;
+          WITSERVE_ASSIGN_OR_RETURN(out.core_module, at(sc.s->core_modules, si.index, "core module"));
+          return out;
+        }
+        return invalid(std::string("a ") + ast::to_string(si.kind.core) +
+                       " cannot be passed or exported at the component level");
+    }
+    return invalid("unknown sort");
+  }
+
+  Status decls(Scope& sc, const std::vector<ast::Decl>& ds, std::vector<NamedExtern>* imports,
+               std::vector<NamedExtern>* exports) {
+    for (const auto& d : ds) {
+      switch (d.kind) {
+        case ast::Decl::Kind::kCoreType:
+          WITSERVE_TRY(core_type(sc, *d.core_type));
+          break;
+        case ast::Decl::Kind::kType: {
+          WITSERVE_ASSIGN_OR_RETURN(ExternType t, type_def(sc, *d.type, true));
+          sc.s->types.push_back(t);
+          break;
+        }
+        case ast::Decl::Kind::kAlias:
+          WITSERVE_TRY(alias(sc, d.alias));
+          break;
+        case ast::Decl::Kind::kImport:
+        case ast::Decl::Kind::kExport: {
+          WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.extern_type, d.name.name));
+          name_type(t, d.name.name);
+          push(sc, t);
+          auto* list = d.kind == ast::Decl::Kind::kImport ? imports : exports;
+          for (const auto& existing : *list)
+            if (existing.name == d.name.name) return invalid("'" + d.name.name + "' is declared twice");
+          list->push_back({d.name.name, t});
+          break;
+        }
+      }
+    }
+    return ok();
+  }
+
+  Status core_type(Scope& sc, const ast::CoreTypeDef& ct) {
+    if (auto* f = std::get_if<engine::FuncType>(&ct)) {
+      sc.s->core_types.push_back(*f);
+      return ok();
+    }
+    WITSERVE_ASSIGN_OR_RETURN(auto mt, core_module_type(sc, std::get<ast::CoreModuleType>(ct)));
+    sc.s->core_types.push_back(mt);
+    return ok();
+  }
+
+  Status canon_opts(Scope& sc, const ast::CanonOpts& o, bool memory_needed, bool realloc_needed,
+                    const std::string& what) {
+    if (o.memory) {
+      WITSERVE_ASSIGN_OR_RETURN(auto m, at(sc.s->core_memories, *o.memory, "core memory"));
+      if (m.memory64) return invalid(what + ": 64-bit memories are not supported");
+    } else if (memory_needed) {
+      return invalid(what + ": the signature passes data through memory but no memory option is given");
+    }
+    if (o.realloc) {
+      WITSERVE_ASSIGN_OR_RETURN(auto ft, at(sc.s->core_funcs, *o.realloc, "core func"));
+      engine::FuncType want{{ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32}, {ValType::kI32}};
+      if (ft != want)
+        return invalid(what + ": realloc must have type " + engine::to_string(want) + ", has " +
+                       engine::to_string(ft));
+    } else if (realloc_needed) {
+      return invalid(what + ": values must be allocated in guest memory but no realloc option is given");
+    }
+    if (o.async || o.callback) {
+      unsupported_->push_back(what + " uses the async ABI");
+    }
+    return ok();
+  }
+
+  Status canon(Scope& sc, const ast::CanonDef& c) {
+    using CK = ast::CanonDef::Kind;
+    switch (c.kind) {
+      case CK::kLift: {
+        WITSERVE_ASSIGN_OR_RETURN(auto core, at(sc.s->core_funcs, c.func, "core func"));
+        WITSERVE_ASSIGN_OR_RETURN(ExternType ft, at(sc.s->types, c.type, "type index"));
+        if (ft.kind != K::kFunc) return invalid("canon lift: " + idx("type index", c.type) + " is not a function type");
+        const FuncType& f = *ft.func;
+        std::string what = "canon lift of core func " + std::to_string(c.func) + " as " + to_string(f);
+        if (!c.opts.async && core != f.core_lift())
+          return invalid(what + ": the core function has type " + engine::to_string(core) +
+                         ", the canonical ABI wants " + engine::to_string(f.core_lift()));
+        bool params_mem = f.params_spilled, results_mem = f.results_spilled;
+        for (auto& p : f.params) params_mem |= needs_memory(p.type);
+        results_mem |= needs_memory(f.result);
+        WITSERVE_TRY(canon_opts(sc, c.opts, params_mem || results_mem, params_mem, what));
+        if (c.opts.post_return) {
+          WITSERVE_ASSIGN_OR_RETURN(auto pr, at(sc.s->core_funcs, *c.opts.post_return, "core func"));
+          engine::FuncType want{f.flat_results, {}};
+          if (pr != want)
+            return invalid(what + ": post-return must have type " + engine::to_string(want) +
+                           ", has " + engine::to_string(pr));
+        }
+        sc.s->funcs.push_back(ft.func);
+        return ok();
+      }
+      case CK::kLower: {
+        WITSERVE_ASSIGN_OR_RETURN(const FuncType* f, at(sc.s->funcs, c.func, "func"));
+        std::string what = "canon lower of func " + std::to_string(c.func) + " (" + to_string(*f) + ")";
+        if (c.opts.post_return) return invalid(what + ": post-return is only allowed on canon lift");
+        bool params_mem = f->params_spilled, results_mem = f->results_spilled;
+        for (auto& p : f->params) params_mem |= needs_memory(p.type);
+        bool results_alloc = needs_memory(f->result);
+        results_mem |= results_alloc;
+        WITSERVE_TRY(canon_opts(sc, c.opts, params_mem || results_mem, results_alloc, what));
+        sc.s->core_funcs.push_back(f->core_lower());
+        return ok();
+      }
+      case CK::kResourceNew:
+      case CK::kResourceRep: {
+        WITSERVE_ASSIGN_OR_RETURN(const ResourceType* r, resource_at(sc, c.type));
+        if (!r->defined)
+          return invalid(std::string(c.kind == CK::kResourceNew ? "resource.new" : "resource.rep") +
+                         " needs a resource this component defines; " + idx("type index", c.type) +
+                         " is imported");
+        sc.s->core_funcs.push_back({{ValType::kI32}, {ValType::kI32}});
+        return ok();
+      }
+      case CK::kResourceDrop: {
+        WITSERVE_TRY(resource_at(sc, c.type));
+        sc.s->core_funcs.push_back({{ValType::kI32}, {}});
+        return ok();
+      }
+      case CK::kOther:
+        unsupported_->push_back("canonical built-in " + std::to_string(c.opcode) +
+                                " (async, threads or error-context)");
+        sc.s->core_funcs.push_back({});
+        return ok();
+    }
+    return ok();
+  }
+
+  Status core_instance(Scope& sc, const ast::CoreInstanceDef& d) {
+    CoreInstanceType out;
+    if (!d.is_instantiate) {
+      for (const auto& e : d.exports) {
+        WITSERVE_ASSIGN_OR_RETURN(auto t, core_item(sc, e.item));
+        out.exports.emplace_back(e.name, t);
+      }
+      sc.s->core_instances.push_back(std::move(out));
+      return ok();
+    }
+    WITSERVE_ASSIGN_OR_RETURN(const CoreModuleType* m, at(sc.s->core_modules, d.module, "core module"));
+    std::string what = "instantiating core module " + std::to_string(d.module);
+    for (const auto& imp : m->imports) {
+      const ast::CoreInstantiateArg* arg = nullptr;
+      for (const auto& a : d.args)
+        if (a.name == imp.module) { arg = &a; break; }
+      if (!arg) return invalid(what + ": no instance is given for import module '" + imp.module + "'");
+      WITSERVE_ASSIGN_OR_RETURN(auto inst, at(sc.s->core_instances, arg->instance, "core instance"));
+      const CoreExternType* got = inst.find(imp.name);
+      if (!got)
+        return invalid(what + ": import '" + imp.module + "' '" + imp.name + "' is missing from " +
+                       idx("core instance", arg->instance));
+      if (engine::kind_of(*got) != engine::kind_of(imp.type))
+        return invalid(what + ": import '" + imp.module + "' '" + imp.name + "' wants a " +
+                       engine::to_string(engine::kind_of(imp.type)) + ", was given a " +
+                       engine::to_string(engine::kind_of(*got)));
+      if (auto* want = std::get_if<engine::FuncType>(&imp.type)) {
+        const auto& have = std::get<engine::FuncType>(*got);
+        if (have != *want)
+          return invalid(what + ": import '" + imp.module + "' '" + imp.name + "' wants " +
+                         engine::to_string(*want) + ", was given " + engine::to_string(have));
+      }
+    }
+    for (const auto& e : m->exports) out.exports.emplace_back(e.name, e.type);
+    sc.s->core_instances.push_back(std::move(out));
+    return ok();
+  }
+
+  Status instance(Scope& sc, const ast::InstanceDef& d) {
+    InstanceType out;
+    if (!d.is_instantiate) {
+      for (const auto& e : d.exports) {
+        WITSERVE_ASSIGN_OR_RETURN(ExternType t, item(sc, e.item));
+        name_type(t, e.name.name);
+        out.exports.push_back({e.name.name, t});
+      }
+      sc.s->instances.push_back(arena_->add(std::move(out)));
+      return ok();
+    }
+    WITSERVE_ASSIGN_OR_RETURN(const ComponentType* c, at(sc.s->components, d.component, "component"));
+    std::string what = "instantiating component " + std::to_string(d.component);
+    Matcher m;
+    for (const auto& imp : c->imports) {
+      const ast::InstantiateArg* arg = nullptr;
+      for (const auto& a : d.args)
+        if (a.name == imp.name) { arg = &a; break; }
+      if (!arg) return invalid(what + ": no argument is given for import '" + imp.name + "'");
+      WITSERVE_ASSIGN_OR_RETURN(ExternType got, item(sc, arg->item));
+      std::string why;
+      if (!m.extern_type(got, imp.type, &why))
+        return invalid(what + ": argument '" + imp.name + "' does not fit: " + why);
+    }
+    for (const auto& e : c->exports) out.exports.push_back({e.name, substitute(e.type, m)});
+    sc.s->instances.push_back(arena_->add(std::move(out)));
+    return ok();
+  }
+
+  // The exports of an instantiated component, with its imported resources replaced by the ones
+  // the instantiation supplied.
+  ExternType substitute(const ExternType& t, const Matcher& m) {
+    ExternType out = t;
+    switch (t.kind) {
+      case K::kType:
+        if (t.resource) {
+          if (auto* b = m.bound(t.resource)) out.resource = b;
+        } else {
+          out.value = subst(t.value, m);
+        }
+        break;
+      case K::kValue:
+        out.value = subst(t.value, m);
+        break;
+      case K::kFunc: {
+        FuncType f = *t.func;
+        bool changed = false;
+        for (auto& p : f.params) {
+          TypeRef n = subst(p.type, m);
+          changed |= n != p.type;
+          p.type = n;
+        }
+        TypeRef r = subst(f.result, m);
+        changed |= r != f.result;
+        f.result = r;
+        if (changed) out.func = arena_->add(std::move(f));
+        break;
+      }
+      case K::kInstance: {
+        InstanceType it;
+        for (const auto& e : t.instance->exports) it.exports.push_back({e.name, substitute(e.type, m)});
+        out.instance = arena_->add(std::move(it));
+        break;
+      }
+      default:
+        break;
+    }
+    return out;
+  }
+
+  TypeRef subst(TypeRef t, const Matcher& m) {
+    if (!t || t->is_primitive()) return t;
+    ValueType v = *t;
+    bool changed = false;
+    auto sub = [&](TypeRef& r) {
+      TypeRef n = subst(r, m);
+      changed |= n != r;
+      r = n;
+    };
+    for (auto& f : v.fields) sub(f.type);
+    for (auto& c : v.cases) sub(c.type);
+    for (auto& e : v.elements) sub(e);
+    sub(v.element);
+    sub(v.value);
+    if (v.resource) {
+      if (auto* b = m.bound(v.resource)) {
+        v.resource = b;
+        changed = true;
+      }
+    }
+    return changed ? arena_->add(std::move(v)) : t;
+  }
+
+  std::shared_ptr<TypeArena> arena_;
+  std::vector<std::pair<const void*, std::string>>* names_;
+  std::vector<std::string>* unsupported_;
+};
+
+Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<const ast::Component> c,
+                                                               Scope* parent) {
+  auto out = std::make_shared<ResolvedComponent>();
+  out->ast = c;
+  out->arena = arena_;
+  Scope sc{&out->spaces, parent};
+  ComponentType ct;
+  size_t def_index = 0;
+  for (const auto& def : c->defs) {
+    Status st = std::visit(
+        [&](const auto& d) -> Status {
+          using D = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<D, ast::CoreModuleDef>) {
+            WITSERVE_ASSIGN_OR_RETURN(auto info, engine::read_module_info(d.bytes, d.offset));
+            sc.s->core_modules.push_back(arena_->add(CoreModuleType{info.imports, info.exports}));
+          } else if constexpr (std::is_same_v<D, ast::CoreInstanceDef>) {
+            WITSERVE_TRY(core_instance(sc, d));
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::CoreTypeDef>>) {
+            WITSERVE_TRY(core_type(sc, *d));
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::Component>>) {
+            WITSERVE_ASSIGN_OR_RETURN(auto nested, component(d, &sc));
+            sc.s->components.push_back(nested->type);
+            out->nested.push_back(nested);
+          } else if constexpr (std::is_same_v<D, ast::InstanceDef>) {
+            WITSERVE_TRY(instance(sc, d));
+          } else if constexpr (std::is_same_v<D, ast::Alias>) {
+            WITSERVE_TRY(alias(sc, d));
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::TypeDef>>) {
+            WITSERVE_ASSIGN_OR_RETURN(ExternType t, type_def(sc, *d, false));
+            sc.s->types.push_back(t);
+          } else if constexpr (std::is_same_v<D, ast::CanonDef>) {
+            WITSERVE_TRY(canon(sc, d));
+          } else if constexpr (std::is_same_v<D, ast::StartDef>) {
+            WITSERVE_TRY(at(sc.s->funcs, d.func, "func"));
+            unsupported_->push_back("component start functions");
+            for (uint32_t i = 0; i < d.results; ++i) sc.s->values.push_back(arena_->primitive(TypeKind::kBool));
+          } else if constexpr (std::is_same_v<D, ast::ImportDef>) {
+            WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.type, d.name.name));
+            name_type(t, d.name.name);
+            for (const auto& existing : ct.imports)
+              if (existing.name == d.name.name) return invalid("import '" + d.name.name + "' is declared twice");
+            push(sc, t);
+            ct.imports.push_back({d.name.name, t});
+          } else if constexpr (std::is_same_v<D, ast::ExportDef>) {
+            WITSERVE_ASSIGN_OR_RETURN(ExternType t, item(sc, d.item));
+            if (d.type) {
+              WITSERVE_ASSIGN_OR_RETURN(ExternType ascribed, extern_type(sc, *d.type, d.name.name));
+              Matcher m;
+              std::string why;
+              if (!m.extern_type(t, ascribed, &why))
+                return invalid("export '" + d.name.name + "' does not fit its declared type: " + why);
+              if (ascribed.kind == K::kType && ascribed.resource && !ascribed.resource->defined && t.resource)
+                ascribed.resource = t.resource;  // an exported (sub resource) is the resource itself
+              t = ascribed;
+            }
+            name_type(t, d.name.name);
+            for (const auto& existing : ct.exports)
+              if (existing.name == d.name.name) return invalid("export '" + d.name.name + "' is declared twice");
+            push(sc, t);
+            ct.exports.push_back({d.name.name, t});
+          } else if constexpr (std::is_same_v<D, ast::ValueDef>) {
+            WITSERVE_ASSIGN_OR_RETURN(TypeRef t, val_type(sc, d.type));
+            sc.s->values.push_back(t);
+            unsupported_->push_back("value definitions");
+          }
+          return ok();
+        },
+        def);
+    if (!st.ok()) {
+      return std::move(st).error().with_context("definition " + std::to_string(def_index) +
+                                                (parent ? " of a nested component" : ""));
+    }
+    ++def_index;
+  }
+  out->type = arena_->add(std::move(ct));
+  return out;
+}
+
+}  // namespace
+
+const CoreExternType* CoreInstanceType::find(std::string_view name) const {
+  for (const auto& [n, t] : exports)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+Result<std::shared_ptr<const ResolvedComponent>> resolve(std::shared_ptr<const ast::Component> c) {
+  auto arena = std::make_shared<TypeArena>();
+  std::vector<std::pair<const void*, std::string>> names;
+  std::vector<std::string> unsupported;
+  Resolver r(arena, &names, &unsupported);
+  WITSERVE_ASSIGN_OR_RETURN(auto out, r.component(std::move(c), nullptr));
+  out->type_names = std::move(names);
+  out->unsupported = std::move(unsupported);
+  return std::shared_ptr<const ResolvedComponent>(std::move(out));
+}
+
+Result<std::shared_ptr<const ResolvedComponent>> load_component(std::vector<uint8_t> bytes) {
+  WITSERVE_ASSIGN_OR_RETURN(auto ast, decode_component(std::move(bytes)));
+  return resolve(std::move(ast));
+}
+
+}  // namespace witserve::component

@@ -1,0 +1,180 @@
+// Resolved component-model types: what the resolver makes of the AST's index-based types. Value
+// types are built once per component and never change; each carries its canonical ABI layout
+// (size, alignment, flattened core types) computed when it is made, so lifting and lowering never
+// recompute them. Types are owned by a TypeArena and referred to by pointer; resource types have
+// identity (two imports of `(sub resource)` are different types even if they look alike).
+// Immutable after resolution; any thread may read.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "witserve/component/ast.h"
+#include "witserve/engine/types.h"
+
+namespace witserve::component {
+
+// Canonical ABI limits (CanonicalABI.md, "Flattening").
+inline constexpr size_t kMaxFlatParams = 16;
+inline constexpr size_t kMaxFlatResults = 1;
+
+enum class TypeKind : uint8_t {
+  kBool, kS8, kU8, kS16, kU16, kS32, kU32, kS64, kU64, kF32, kF64, kChar, kString, kErrorContext,
+  kRecord, kVariant, kList, kTuple, kFlags, kEnum, kOption, kResult, kOwn, kBorrow,
+  kStream, kFuture, kMap,
+};
+
+struct ValueType;
+struct ResourceType;
+using TypeRef = const ValueType*;
+
+struct Field {
+  std::string name;
+  TypeRef type;
+};
+
+struct VariantCase {
+  std::string name;
+  TypeRef type;  // null for a case without payload
+};
+
+// A resource type. `id` is unique within the process; `name` is for messages only.
+struct ResourceType {
+  uint64_t id;
+  std::string name;
+  // A resource the component itself defines (canon resource.new on it is allowed) rather than one
+  // it imports or declares abstractly.
+  bool defined = false;
+  std::optional<uint32_t> dtor_core_func;  // defined resources: the core func index, if any
+};
+
+struct ValueType {
+  TypeKind kind;
+  std::vector<Field> fields;         // record
+  std::vector<VariantCase> cases;    // variant; also option (none, some) and result (ok, error)
+  std::vector<TypeRef> elements;     // tuple
+  std::vector<std::string> labels;   // flags, enum
+  TypeRef element = nullptr;         // list, option payload, stream, future, map key
+  TypeRef value = nullptr;           // map value
+  std::optional<uint32_t> fixed_length;  // list<T, N>
+  const ResourceType* resource = nullptr;  // own, borrow
+
+  // Canonical ABI layout, filled in by TypeArena when the type is made.
+  uint32_t size = 0;
+  uint32_t align = 1;
+  std::vector<engine::ValType> flat;
+
+  bool is_primitive() const { return kind <= TypeKind::kErrorContext; }
+};
+
+struct FuncType {
+  bool async = false;
+  std::vector<Field> params;
+  TypeRef result = nullptr;  // null: no result
+  // Flattened signatures as the Canonical ABI lays them out for a lifted export (`lift`) and a
+  // lowered import (`lower`): params spill to memory beyond kMaxFlatParams, results beyond
+  // kMaxFlatResults go through a return pointer.
+  std::vector<engine::ValType> flat_params;
+  std::vector<engine::ValType> flat_results;
+  bool params_spilled = false;
+  bool results_spilled = false;
+  engine::FuncType core_lift() const;   // the core signature canon lift expects of its callee
+  engine::FuncType core_lower() const;  // the core signature canon lower gives the importer
+};
+
+struct InstanceType;
+struct ComponentType;
+
+// The core module type: what a core module imports and exports.
+struct CoreModuleType {
+  std::vector<engine::ImportType> imports;
+  std::vector<engine::ExportType> exports;
+};
+
+// What an import, export or index-space entry is. Exactly one pointer matches `kind`.
+struct ExternType {
+  enum class Kind : uint8_t { kCoreModule, kFunc, kValue, kType, kInstance, kComponent };
+  Kind kind = Kind::kFunc;
+  const CoreModuleType* core_module = nullptr;
+  const FuncType* func = nullptr;
+  TypeRef value = nullptr;                   // kValue; kType for a value type
+  const ResourceType* resource = nullptr;    // kType for a resource
+  const InstanceType* instance = nullptr;
+  const ComponentType* component = nullptr;
+};
+
+struct NamedExtern {
+  std::string name;
+  ExternType type;
+};
+
+struct InstanceType {
+  std::vector<NamedExtern> exports;
+  const NamedExtern* find(std::string_view name) const;
+};
+
+struct ComponentType {
+  std::vector<NamedExtern> imports;
+  std::vector<NamedExtern> exports;
+};
+
+// Owns every type of one component (and the components nested in it). Values made by make_*
+// never move, so pointers into the arena stay valid as long as it lives.
+class TypeArena {
+ public:
+  TypeRef primitive(TypeKind k);
+  // Finishes `t` (computes its ABI layout) and takes ownership.
+  TypeRef add(ValueType t);
+  const FuncType* add(FuncType f);
+  const ResourceType* new_resource(std::string name, bool defined,
+                                   std::optional<uint32_t> dtor = std::nullopt);
+  const InstanceType* add(InstanceType t);
+  const ComponentType* add(ComponentType t);
+  const CoreModuleType* add(CoreModuleType t);
+  // Names a resource after its first import or export, if it has no name yet (for messages).
+  void name_resource(const ResourceType* r, const std::string& name);
+
+ private:
+  std::deque<ValueType> values_;
+  std::deque<FuncType> funcs_;
+  std::deque<ResourceType> resources_;
+  std::deque<InstanceType> instances_;
+  std::deque<ComponentType> components_;
+  std::deque<CoreModuleType> modules_;
+  TypeRef prims_[size_t(TypeKind::kErrorContext) + 1] = {};
+};
+
+// "string", "list<u8>", "record { a: u8, b: string }" — WIT-like, for messages and `inspect`.
+std::string to_string(TypeRef t);
+std::string to_string(const FuncType& f);
+
+// The Canonical ABI's despecialisation: option, result and enum as variants, tuple as record.
+// Sizes and flattening are defined over these; ValueType stores the specialised kind.
+uint32_t discriminant_size(size_t cases);
+
+// Structural subtyping as the component model defines it for linking: may an item of type
+// `actual` be used where `expected` is wanted? Function parameter names are not compared (only
+// their types); record fields, cases, flags and enum labels are. Resource types compare by
+// identity, except that an abstract resource of `expected` (an imported `(sub resource)`) is bound
+// to the first actual resource it meets, and must then match that one everywhere.
+// A mismatch says what differs and where.
+class Matcher {
+ public:
+  bool value(TypeRef actual, TypeRef expected, std::string* why);
+  bool func(const FuncType& actual, const FuncType& expected, std::string* why);
+  bool extern_type(const ExternType& actual, const ExternType& expected, std::string* why);
+  bool resource(const ResourceType* actual, const ResourceType* expected, std::string* why);
+
+  // The actual resource an abstract expected one was bound to, or null.
+  const ResourceType* bound(const ResourceType* expected) const;
+
+ private:
+  std::vector<std::pair<const ResourceType*, const ResourceType*>> bindings_;  // expected -> actual
+};
+
+}  // namespace witserve::component
