@@ -235,6 +235,10 @@ class Resolver {
   }
 
   void name_type(const ExternType& t, const std::string& name) {
+    if (t.kind == K::kInstance) {  // resources exported through an instance take their names there
+      for (const auto& e : t.instance->exports) name_type(e.type, e.name);
+      return;
+    }
     if (t.kind != K::kType) return;
     if (t.resource) arena_->name_resource(t.resource, name);
     if (t.value && !t.value->is_primitive()) names_->emplace_back(t.value, name);

@@ -1,0 +1,702 @@
+// Component instantiation: walks a resolved component's definitions again, this time making
+// runtime items (engine instances, lifted and lowered functions, handle tables) in the same index
+// order the resolver typed them. See linker.h.
+#include "witserve/component/linker.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "witserve/component/canonical_abi.h"
+#include "witserve/component/decoder.h"
+
+namespace witserve::component {
+
+using K = ExternType::Kind;
+using engine::Val;
+using engine::ValType;
+
+namespace {
+
+Error link_error(const std::string& what) { return Error(ErrorKind::kLink, what); }
+Error trap(const std::string& what) { return Error(ErrorKind::kTrap, what); }
+
+struct RtFunc {
+  const FuncType* type;
+  std::function<Result<std::optional<Value>>(std::span<const Value>)> call;
+};
+
+struct RtInstance;
+struct Scope;
+
+struct ComponentRef {
+  const ResolvedComponent* rc = nullptr;
+  Scope* definer = nullptr;  // the scope its outer aliases resolve against
+};
+
+struct RtItem {
+  K kind = K::kFunc;
+  std::shared_ptr<RtFunc> func;
+  std::shared_ptr<RtInstance> instance;
+  const ResourceType* resource = nullptr;  // a type item that is a resource: its runtime identity
+  TypeRef value = nullptr;
+  ComponentRef component;
+  std::shared_ptr<const engine::Module> core_module;
+};
+
+struct RtInstance {
+  std::vector<std::pair<std::string, RtItem>> items;
+  const RtItem* find(std::string_view name) const {
+    for (const auto& [n, i] : items)
+      if (n == name) return &i;
+    return nullptr;
+  }
+};
+
+struct CoreRt {
+  std::unique_ptr<engine::Instance> instance;
+  std::vector<std::pair<std::string, engine::Extern>> items;  // inline export instances
+  std::optional<engine::Extern> find(const std::string& name) const {
+    if (instance) return instance->get_export(name);
+    for (const auto& [n, e] : items)
+      if (n == name) return e;
+    return std::nullopt;
+  }
+};
+
+template <typename T>
+Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
+  if (i >= v.size()) return Error(ErrorKind::kInternal, std::string(what) + " index out of range at run time");
+  return v[i];
+}
+
+}  // namespace
+
+struct ComponentInstance::Impl {
+  std::shared_ptr<const CompiledComponent> cc;
+  engine::Store* store = nullptr;
+  const Linker* linker = nullptr;
+  std::vector<std::unique_ptr<Scope>> scopes;
+  std::vector<HostHandle> host;
+  std::shared_ptr<RtInstance> exports;
+  // Destructors and implementing scopes of resources the components define.
+  std::unordered_map<const ResourceType*, std::pair<Scope*, std::shared_ptr<engine::Func>>> implementers;
+  std::unordered_map<const ResourceType*, std::function<void(uint32_t)>> host_drops;
+
+  uint32_t add_host(HostHandle h) {
+    h.live = true;
+    for (uint32_t i = 0; i < host.size(); ++i)
+      if (!host[i].live) { host[i] = h; return i; }
+    host.push_back(h);
+    return uint32_t(host.size() - 1);
+  }
+
+  Status destroy(const ResourceType* r, uint32_t rep) {
+    if (auto it = implementers.find(r); it != implementers.end()) {
+      if (it->second.second) {
+        Val arg = Val::i32(int32_t(rep));
+        return it->second.second->call(std::span<const Val>(&arg, 1), {});
+      }
+      return ok();
+    }
+    if (auto it = host_drops.find(r); it != host_drops.end() && it->second) it->second(rep);
+    return ok();
+  }
+
+  Result<std::shared_ptr<RtInstance>> instantiate(Scope& scope, const std::map<std::string, RtItem>* args);
+};
+
+namespace {
+
+// One component instance's runtime index spaces and its table of guest resource handles.
+struct Scope final : ResourceHooks {
+  ComponentInstance::Impl* impl = nullptr;
+  Scope* parent = nullptr;
+  const ResolvedComponent* rc = nullptr;
+
+  std::vector<RtItem> types;
+  std::vector<std::shared_ptr<RtFunc>> funcs;
+  std::vector<std::shared_ptr<RtInstance>> instances;
+  std::vector<ComponentRef> components;
+  std::vector<std::shared_ptr<engine::Func>> core_funcs;
+  std::vector<std::shared_ptr<engine::Table>> core_tables;
+  std::vector<std::shared_ptr<engine::Memory>> core_memories;
+  std::vector<std::shared_ptr<engine::Global>> core_globals;
+  std::vector<std::shared_ptr<const engine::Module>> core_modules;
+  std::vector<std::shared_ptr<CoreRt>> core_instances;
+  size_t nested_seen = 0;
+
+  // Static resource types (as the resolver made them) -> the runtime resource they stand for.
+  std::unordered_map<const ResourceType*, const ResourceType*> rmap;
+  const ResourceType* rt(const ResourceType* r) const {
+    auto it = rmap.find(r);
+    return it == rmap.end() ? r : it->second;
+  }
+  void bind(const ResourceType* static_r, const ResourceType* runtime_r) {
+    if (static_r && runtime_r && static_r != runtime_r) rmap[static_r] = runtime_r;
+  }
+
+  struct Entry {
+    const ResourceType* type;
+    uint32_t rep;
+    bool own;
+    bool live;
+  };
+  std::vector<Entry> handles{Entry{nullptr, 0, false, false}};  // index 0 is never valid
+  uint32_t borrows_this_call = 0;
+
+  uint32_t add(Entry e) {
+    e.live = true;
+    for (uint32_t i = 1; i < handles.size(); ++i)
+      if (!handles[i].live) { handles[i] = e; return i; }
+    handles.push_back(e);
+    return uint32_t(handles.size() - 1);
+  }
+  Result<Entry*> get(const ResourceType* r, uint32_t i) {
+    if (i == 0 || i >= handles.size() || !handles[i].live)
+      return trap("unknown resource handle " + std::to_string(i));
+    if (handles[i].type != r)
+      return trap("handle " + std::to_string(i) + " is a " + handles[i].type->name + ", not a " + r->name);
+    return &handles[i];
+  }
+  bool implements(const ResourceType* r) const {
+    auto it = impl->implementers.find(r);
+    return it != impl->implementers.end() && it->second.first == this;
+  }
+
+  // ResourceHooks: guest handle <-> host handle.
+  Result<uint32_t> lift_own(const ResourceType* r, uint32_t i) override {
+    WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
+    if (!e->own) return trap("handle " + std::to_string(i) + " is borrowed, an owned handle was expected");
+    e->live = false;
+    return impl->add_host({e->type, e->rep, true, true});
+  }
+  Result<uint32_t> lift_borrow(const ResourceType* r, uint32_t i) override {
+    WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
+    return impl->add_host({e->type, e->rep, false, true});
+  }
+  Result<uint32_t> lower_own(const ResourceType* r, uint32_t h) override {
+    const ResourceType* want = rt(r);
+    if (h >= impl->host.size() || !impl->host[h].live || !impl->host[h].own || impl->host[h].type != want)
+      return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not an owned " + want->name);
+    impl->host[h].live = false;
+    return add({want, impl->host[h].rep, true, true});
+  }
+  Result<uint32_t> lower_borrow(const ResourceType* r, uint32_t h) override {
+    const ResourceType* want = rt(r);
+    if (h >= impl->host.size() || !impl->host[h].live || impl->host[h].type != want)
+      return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not a " + want->name);
+    uint32_t rep = impl->host[h].rep;
+    if (implements(want)) return rep;  // the implementation sees its own representation
+    ++borrows_this_call;
+    return add({want, rep, false, true});
+  }
+
+  Result<RtItem> item(ast::SortIdx si) {
+    RtItem out;
+    switch (si.kind.sort) {
+      case ast::Sort::kFunc: {
+        out.kind = K::kFunc;
+        WITSERVE_ASSIGN_OR_RETURN(out.func, at(funcs, si.index, "func"));
+        return out;
+      }
+      case ast::Sort::kInstance: {
+        out.kind = K::kInstance;
+        WITSERVE_ASSIGN_OR_RETURN(out.instance, at(instances, si.index, "instance"));
+        return out;
+      }
+      case ast::Sort::kType:
+        return at(types, si.index, "type");
+      case ast::Sort::kComponent: {
+        out.kind = K::kComponent;
+        WITSERVE_ASSIGN_OR_RETURN(out.component, at(components, si.index, "component"));
+        return out;
+      }
+      case ast::Sort::kCore: {
+        if (si.kind.core != ast::CoreSort::kModule) break;
+        out.kind = K::kCoreModule;
+        WITSERVE_ASSIGN_OR_RETURN(out.core_module, at(core_modules, si.index, "core module"));
+        return out;
+      }
+      case ast::Sort::kValue:
+        break;
+    }
+    return Error(ErrorKind::kUnsupported, "value items are not supported");
+  }
+
+  void push(const RtItem& i, const ExternType* static_type) {
+    switch (i.kind) {
+      case K::kFunc: funcs.push_back(i.func); break;
+      case K::kInstance: instances.push_back(i.instance); break;
+      case K::kType: {
+        if (static_type && static_type->resource) bind(static_type->resource, i.resource);
+        types.push_back(i);
+        break;
+      }
+      case K::kComponent: components.push_back(i.component); break;
+      case K::kCoreModule: core_modules.push_back(i.core_module); break;
+      case K::kValue: break;
+    }
+  }
+
+  // Binds the abstract resources of a static instance type to those of the runtime instance.
+  void bind_instance(const InstanceType* st, const RtInstance& inst) {
+    for (const auto& e : st->exports) {
+      const RtItem* got = inst.find(e.name);
+      if (!got) continue;
+      if (e.type.kind == K::kType && e.type.resource) bind(e.type.resource, got->resource);
+      if (e.type.kind == K::kInstance && got->instance) bind_instance(e.type.instance, *got->instance);
+    }
+  }
+};
+
+Result<engine::Extern> core_item(Scope& s, ast::CoreSortIdx i) {
+  switch (i.sort) {
+    case ast::CoreSort::kFunc: { WITSERVE_ASSIGN_OR_RETURN(auto f, at(s.core_funcs, i.index, "core func")); return engine::Extern(f); }
+    case ast::CoreSort::kTable: { WITSERVE_ASSIGN_OR_RETURN(auto t, at(s.core_tables, i.index, "core table")); return engine::Extern(t); }
+    case ast::CoreSort::kMemory: { WITSERVE_ASSIGN_OR_RETURN(auto m, at(s.core_memories, i.index, "core memory")); return engine::Extern(m); }
+    case ast::CoreSort::kGlobal: { WITSERVE_ASSIGN_OR_RETURN(auto g, at(s.core_globals, i.index, "core global")); return engine::Extern(g); }
+    default: return Error(ErrorKind::kUnsupported, "core item kind not supported");
+  }
+}
+
+Status push_core(Scope& s, const engine::Extern& e, ast::CoreSort sort) {
+  switch (sort) {
+    case ast::CoreSort::kFunc:
+      if (auto* f = std::get_if<std::shared_ptr<engine::Func>>(&e)) { s.core_funcs.push_back(*f); return ok(); }
+      break;
+    case ast::CoreSort::kTable:
+      if (auto* t = std::get_if<std::shared_ptr<engine::Table>>(&e)) { s.core_tables.push_back(*t); return ok(); }
+      break;
+    case ast::CoreSort::kMemory:
+      if (auto* m = std::get_if<std::shared_ptr<engine::Memory>>(&e)) { s.core_memories.push_back(*m); return ok(); }
+      break;
+    case ast::CoreSort::kGlobal:
+      if (auto* g = std::get_if<std::shared_ptr<engine::Global>>(&e)) { s.core_globals.push_back(*g); return ok(); }
+      break;
+    default:
+      break;
+  }
+  return Error(ErrorKind::kInternal, "core export has an unexpected kind at run time");
+}
+
+CanonOptions canon_options(Scope& s, const ast::CanonOpts& o) {
+  CanonOptions c;
+  c.encoding = o.string_encoding;
+  if (o.memory && *o.memory < s.core_memories.size()) c.memory = s.core_memories[*o.memory];
+  if (o.realloc && *o.realloc < s.core_funcs.size()) c.realloc = s.core_funcs[*o.realloc];
+  c.resources = &s;
+  return c;
+}
+
+// The runtime item for an import, built from the host's Linker definitions.
+Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name, const ExternType& t) {
+  RtItem out;
+  out.kind = t.kind;
+  switch (t.kind) {
+    case K::kFunc: {
+      const HostFunction* fn = impl.linker->find_func("", name);
+      if (!fn) return link_error("import '" + name + "' (a function) is not provided by the host");
+      const FuncType* type = t.func;
+      HostFunction f = *fn;
+      out.func = std::make_shared<RtFunc>(RtFunc{type, [f, type](std::span<const Value> a) { return f(*type, a); }});
+      return out;
+    }
+    case K::kInstance: {
+      auto inst = std::make_shared<RtInstance>();
+      for (const auto& e : t.instance->exports) {
+        RtItem item;
+        item.kind = e.type.kind;
+        switch (e.type.kind) {
+          case K::kFunc: {
+            const HostFunction* fn = impl.linker->find_func(name, e.name);
+            if (!fn)
+              return link_error("import '" + name + "': function '" + e.name + "' is not provided by the host");
+            const FuncType* type = e.type.func;
+            HostFunction f = *fn;
+            item.func = std::make_shared<RtFunc>(RtFunc{type, [f, type](std::span<const Value> a) { return f(*type, a); }});
+            break;
+          }
+          case K::kType:
+            if (e.type.resource) {
+              const Linker::ResourceDef* r = impl.linker->find_resource(name, e.name);
+              if (!r)
+                return link_error("import '" + name + "': resource '" + e.name + "' is not provided by the host");
+              item.resource = r->type;
+              impl.host_drops[r->type] = r->drop;
+            } else {
+              item.value = e.type.value;  // a value type: nothing to provide
+            }
+            break;
+          default:
+            return Error(ErrorKind::kUnsupported,
+                         "import '" + name + "': nested item '" + e.name + "' cannot be provided by the host");
+        }
+        inst->items.emplace_back(e.name, std::move(item));
+      }
+      out.instance = inst;
+      return out;
+    }
+    case K::kType:
+      if (t.resource) return link_error("import '" + name + "': resource types must be imported inside an instance");
+      out.value = t.value;
+      return out;
+    default:
+      return Error(ErrorKind::kUnsupported, "import '" + name + "' of this kind cannot be provided by the host");
+  }
+}
+
+}  // namespace
+
+Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
+    Scope& s, const std::map<std::string, RtItem>* args) {
+  const ResolvedComponent& rc = *s.rc;
+  const IndexSpaces& st = rc.spaces;  // the static types of everything below, same indices
+  auto exports = std::make_shared<RtInstance>();
+  size_t def_index = 0;
+  for (const auto& def : rc.ast->defs) {
+    Status status = std::visit(
+        [&](const auto& d) -> Status {
+          using D = std::decay_t<decltype(d)>;
+          if constexpr (std::is_same_v<D, ast::CoreModuleDef>) {
+            auto m = cc->module_for(&d);
+            if (!m) return Error(ErrorKind::kInternal, "core module was not compiled");
+            s.core_modules.push_back(std::move(m));
+          } else if constexpr (std::is_same_v<D, ast::CoreInstanceDef>) {
+            auto ci = std::make_shared<CoreRt>();
+            if (d.is_instantiate) {
+              WITSERVE_ASSIGN_OR_RETURN(auto module, at(s.core_modules, d.module, "core module"));
+              std::vector<engine::Import> imports;
+              for (const auto& imp : module->info().imports) {
+                for (const auto& a : d.args) {
+                  if (a.name != imp.module) continue;
+                  WITSERVE_ASSIGN_OR_RETURN(auto from, at(s.core_instances, a.instance, "core instance"));
+                  auto e = from->find(imp.name);
+                  if (!e) return link_error("core import '" + imp.module + "' '" + imp.name + "' is missing");
+                  imports.push_back({imp.module, imp.name, *e});
+                  break;
+                }
+              }
+              WITSERVE_ASSIGN_OR_RETURN(ci->instance, store->instantiate(module, imports));
+            } else {
+              for (const auto& e : d.exports) {
+                WITSERVE_ASSIGN_OR_RETURN(auto x, core_item(s, e.item));
+                ci->items.emplace_back(e.name, std::move(x));
+              }
+            }
+            s.core_instances.push_back(std::move(ci));
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::CoreTypeDef>>) {
+            // types only matter statically
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::Component>>) {
+            s.components.push_back({rc.nested.at(s.nested_seen++).get(), &s});
+          } else if constexpr (std::is_same_v<D, ast::InstanceDef>) {
+            auto inst = std::make_shared<RtInstance>();
+            if (d.is_instantiate) {
+              WITSERVE_ASSIGN_OR_RETURN(ComponentRef c, at(s.components, d.component, "component"));
+              std::map<std::string, RtItem> child_args;
+              for (const auto& a : d.args) {
+                WITSERVE_ASSIGN_OR_RETURN(RtItem i, s.item(a.item));
+                child_args[a.name] = std::move(i);
+              }
+              auto child = std::make_unique<Scope>();
+              child->impl = this;
+              child->parent = c.definer;
+              child->rc = c.rc;
+              Scope& cs = *child;
+              scopes.push_back(std::move(child));
+              WITSERVE_ASSIGN_OR_RETURN(inst, instantiate(cs, &child_args));
+            } else {
+              for (const auto& e : d.exports) {
+                WITSERVE_ASSIGN_OR_RETURN(RtItem i, s.item(e.item));
+                inst->items.emplace_back(e.name.name, std::move(i));
+              }
+            }
+            s.instances.push_back(inst);
+            if (s.instances.size() <= st.instances.size())
+              s.bind_instance(st.instances[s.instances.size() - 1], *inst);
+          } else if constexpr (std::is_same_v<D, ast::Alias>) {
+            if (auto* e = std::get_if<ast::ExportAlias>(&d)) {
+              WITSERVE_ASSIGN_OR_RETURN(auto inst, at(s.instances, e->instance, "instance"));
+              const RtItem* i = inst->find(e->name);
+              if (!i) return Error(ErrorKind::kInternal, "instance has no export '" + e->name + "' at run time");
+              const ExternType* stype = nullptr;
+              if (i->kind == K::kType && s.types.size() < st.types.size()) stype = &st.types[s.types.size()];
+              s.push(*i, stype);
+            } else if (auto* e = std::get_if<ast::CoreExportAlias>(&d)) {
+              WITSERVE_ASSIGN_OR_RETURN(auto inst, at(s.core_instances, e->instance, "core instance"));
+              auto x = inst->find(e->name);
+              if (!x) return Error(ErrorKind::kInternal, "core instance has no export '" + e->name + "'");
+              WITSERVE_TRY(push_core(s, *x, e->sort));
+            } else {
+              const auto& o = std::get<ast::OuterAlias>(d);
+              Scope* target = &s;
+              for (uint32_t k = 0; k < o.count && target; ++k) target = target->parent;
+              if (!target) return Error(ErrorKind::kInternal, "outer alias past the outermost component");
+              if (o.sort.sort == ast::Sort::kType) {
+                WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->types, o.index, "type"));
+                s.types.push_back(t);
+              } else if (o.sort.sort == ast::Sort::kComponent) {
+                WITSERVE_ASSIGN_OR_RETURN(auto c, at(target->components, o.index, "component"));
+                s.components.push_back(c);
+              } else if (o.sort.sort == ast::Sort::kCore && o.sort.core == ast::CoreSort::kModule) {
+                WITSERVE_ASSIGN_OR_RETURN(auto m, at(target->core_modules, o.index, "core module"));
+                s.core_modules.push_back(m);
+              }
+            }
+          } else if constexpr (std::is_same_v<D, std::shared_ptr<const ast::TypeDef>>) {
+            const ExternType& t = st.types.at(s.types.size());
+            RtItem i;
+            i.kind = K::kType;
+            i.resource = t.resource;
+            i.value = t.value;
+            if (t.resource && t.resource->defined) {
+              std::shared_ptr<engine::Func> dtor;
+              if (t.resource->dtor_core_func) {
+                WITSERVE_ASSIGN_OR_RETURN(dtor, at(s.core_funcs, *t.resource->dtor_core_func, "core func"));
+              }
+              implementers[t.resource] = {&s, dtor};
+            }
+            s.types.push_back(i);
+          } else if constexpr (std::is_same_v<D, ast::CanonDef>) {
+            using CK = ast::CanonDef::Kind;
+            switch (d.kind) {
+              case CK::kLift: {
+                WITSERVE_ASSIGN_OR_RETURN(auto core, at(s.core_funcs, d.func, "core func"));
+                const FuncType* type = st.types.at(d.type).func;
+                CanonOptions opts = canon_options(s, d.opts);
+                std::shared_ptr<engine::Func> post;
+                if (d.opts.post_return) {
+                  WITSERVE_ASSIGN_OR_RETURN(post, at(s.core_funcs, *d.opts.post_return, "core func"));
+                }
+                Scope* sp = &s;
+                s.funcs.push_back(std::make_shared<RtFunc>(RtFunc{
+                    type, [core, type, opts, post, sp](std::span<const Value> args) -> Result<std::optional<Value>> {
+                      CanonContext cx(opts);
+                      sp->borrows_this_call = 0;
+                      WITSERVE_ASSIGN_OR_RETURN(auto core_args, cx.lower_params(*type, args));
+                      std::vector<Val> core_results(type->flat_results.size());
+                      WITSERVE_TRY(core->call(core_args, core_results));
+                      auto result = cx.lift_results(*type, core_results);
+                      if (post) WITSERVE_TRY(post->call(core_results, {}));
+                      return result;
+                    }}));
+                break;
+              }
+              case CK::kLower: {
+                WITSERVE_ASSIGN_OR_RETURN(auto callee, at(s.funcs, d.func, "func"));
+                const FuncType* type = st.funcs.at(d.func);
+                CanonOptions opts = canon_options(s, d.opts);
+                s.core_funcs.push_back(store->host_func(
+                    type->core_lower(), [callee, type, opts](std::span<const Val> args, std::span<Val> results) -> Status {
+                      CanonContext cx(opts);
+                      WITSERVE_ASSIGN_OR_RETURN(auto values, cx.lift_params(*type, args));
+                      WITSERVE_ASSIGN_OR_RETURN(auto result, callee->call(values));
+                      return cx.lower_results(*type, result, args, results);
+                    }));
+                break;
+              }
+              case CK::kResourceNew:
+              case CK::kResourceRep:
+              case CK::kResourceDrop: {
+                const ResourceType* r = s.rt(st.types.at(d.type).resource);
+                Scope* sp = &s;
+                Impl* self = this;
+                if (d.kind == CK::kResourceNew) {
+                  s.core_funcs.push_back(store->host_func({{ValType::kI32}, {ValType::kI32}},
+                      [sp, r](std::span<const Val> a, std::span<Val> res) -> Status {
+                        res[0] = Val::i32(int32_t(sp->add({r, uint32_t(a[0].of.i32), true, true})));
+                        return ok();
+                      }));
+                } else if (d.kind == CK::kResourceRep) {
+                  s.core_funcs.push_back(store->host_func({{ValType::kI32}, {ValType::kI32}},
+                      [sp, r](std::span<const Val> a, std::span<Val> res) -> Status {
+                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry * e, sp->get(r, uint32_t(a[0].of.i32)));
+                        res[0] = Val::i32(int32_t(e->rep));
+                        return ok();
+                      }));
+                } else {
+                  s.core_funcs.push_back(store->host_func({{ValType::kI32}, {}},
+                      [sp, r, self](std::span<const Val> a, std::span<Val>) -> Status {
+                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry * e, sp->get(r, uint32_t(a[0].of.i32)));
+                        e->live = false;
+                        if (!e->own) {
+                          if (sp->borrows_this_call) --sp->borrows_this_call;
+                          return ok();
+                        }
+                        return self->destroy(e->type, e->rep);
+                      }));
+                }
+                break;
+              }
+              case CK::kOther: {
+                uint8_t op = d.opcode;
+                s.core_funcs.push_back(store->host_func({}, [op](auto, auto) -> Status {
+                  return Error(ErrorKind::kUnsupported, "canonical built-in " + std::to_string(op) + " is not supported");
+                }));
+                break;
+              }
+            }
+          } else if constexpr (std::is_same_v<D, ast::StartDef>) {
+            return Error(ErrorKind::kUnsupported, "component start functions are not supported");
+          } else if constexpr (std::is_same_v<D, ast::ImportDef>) {
+            const ExternType* stype = nullptr;
+            for (const auto& i : rc.type->imports)
+              if (i.name == d.name.name) stype = &i.type;
+            if (!stype) return Error(ErrorKind::kInternal, "import without a type");
+            RtItem item;
+            if (args) {
+              auto it = args->find(d.name.name);
+              if (it == args->end()) return link_error("no argument for import '" + d.name.name + "'");
+              item = it->second;
+            } else {
+              WITSERVE_ASSIGN_OR_RETURN(item, host_item(*this, d.name.name, *stype));
+            }
+            if (item.kind == K::kInstance && stype->kind == K::kInstance) s.bind_instance(stype->instance, *item.instance);
+            s.push(item, stype);
+          } else if constexpr (std::is_same_v<D, ast::ExportDef>) {
+            WITSERVE_ASSIGN_OR_RETURN(RtItem item, s.item(d.item));
+            exports->items.emplace_back(d.name.name, item);
+            const ExternType* stype = nullptr;
+            for (const auto& e : rc.type->exports)
+              if (e.name == d.name.name) stype = &e.type;
+            s.push(item, stype);
+          } else if constexpr (std::is_same_v<D, ast::ValueDef>) {
+            return Error(ErrorKind::kUnsupported, "value definitions are not supported");
+          }
+          return ok();
+        },
+        def);
+    if (!status.ok()) return std::move(status).error().with_context("definition " + std::to_string(def_index));
+    ++def_index;
+  }
+  return exports;
+}
+
+// ---- CompiledComponent ----------------------------------------------------------------------
+
+Result<std::shared_ptr<const CompiledComponent>> CompiledComponent::compile(engine::Engine& engine,
+                                                                            std::vector<uint8_t> bytes) {
+  WITSERVE_ASSIGN_OR_RETURN(auto resolved, load_component(std::move(bytes)));
+  auto out = std::shared_ptr<CompiledComponent>(new CompiledComponent());
+  out->resolved_ = resolved;
+  std::function<Status(const ast::Component&)> compile_all = [&](const ast::Component& c) -> Status {
+    for (const auto& d : c.defs) {
+      if (auto* m = std::get_if<ast::CoreModuleDef>(&d)) {
+        auto mod = engine.compile(m->bytes);
+        if (!mod.ok())
+          return std::move(mod).error().with_context("core module at byte " + std::to_string(m->offset));
+        out->modules_[m] = *mod;
+      } else if (auto* n = std::get_if<std::shared_ptr<const ast::Component>>(&d)) {
+        WITSERVE_TRY(compile_all(**n));
+      }
+    }
+    return ok();
+  };
+  WITSERVE_TRY(compile_all(*resolved->ast));
+  return std::shared_ptr<const CompiledComponent>(out);
+}
+
+std::shared_ptr<const engine::Module> CompiledComponent::module_for(const ast::CoreModuleDef* def) const {
+  auto it = modules_.find(def);
+  return it == modules_.end() ? nullptr : it->second;
+}
+
+// ---- Linker ---------------------------------------------------------------------------------
+
+void Linker::define_func(std::string instance, std::string name, HostFunction fn) {
+  funcs_[{std::move(instance), std::move(name)}] = std::move(fn);
+}
+
+void Linker::define_resource(std::string instance, std::string name, std::function<void(uint32_t)> drop) {
+  const ResourceType* r = arena_->new_resource(name, /*defined=*/true);
+  resources_[{std::move(instance), std::move(name)}] = ResourceDef{r, std::move(drop)};
+}
+
+namespace {
+// "wasi:http/types@0.2.3" -> "wasi:http/types"
+std::string_view unversioned(std::string_view n) {
+  auto at = n.find('@');
+  return at == std::string_view::npos ? n : n.substr(0, at);
+}
+}  // namespace
+
+template <typename Map>
+static auto* find_named(const Map& m, const std::string& instance, const std::string& name) {
+  auto it = m.find({instance, name});
+  if (it != m.end()) return &it->second;
+  // An import of another 0.x/1.x version of the same interface is served by the host's version.
+  for (auto i = m.begin(); i != m.end(); ++i)
+    if (i->first.second == name && unversioned(i->first.first) == unversioned(instance)) return &i->second;
+  return static_cast<decltype(&it->second)>(nullptr);
+}
+
+const HostFunction* Linker::find_func(const std::string& instance, const std::string& name) const {
+  return find_named(funcs_, instance, name);
+}
+
+const Linker::ResourceDef* Linker::find_resource(const std::string& instance, const std::string& name) const {
+  return find_named(resources_, instance, name);
+}
+
+// ---- ComponentInstance ----------------------------------------------------------------------
+
+Result<std::unique_ptr<ComponentInstance>> ComponentInstance::instantiate(
+    std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker) {
+  const auto& rc = component->resolved();
+  if (!rc.unsupported.empty())
+    return Error(ErrorKind::kUnsupported, "the component uses " + rc.unsupported.front() +
+                                              ", which witserve does not run yet");
+  std::unique_ptr<ComponentInstance> out(new ComponentInstance());
+  out->impl_ = std::make_unique<Impl>();
+  Impl& impl = *out->impl_;
+  impl.cc = std::move(component);
+  impl.store = &store;
+  impl.linker = &linker;
+  auto root = std::make_unique<Scope>();
+  root->impl = &impl;
+  root->rc = &impl.cc->resolved();
+  Scope& rs = *root;
+  impl.scopes.push_back(std::move(root));
+  WITSERVE_ASSIGN_OR_RETURN(impl.exports, impl.instantiate(rs, nullptr));
+  return out;
+}
+
+ComponentInstance::~ComponentInstance() = default;
+
+namespace {
+const RtItem* find_export(const RtInstance& root, std::string_view name, std::string_view instance) {
+  if (instance.empty()) return root.find(name);
+  const RtItem* inst = root.find(instance);
+  if (!inst || inst->kind != K::kInstance) return nullptr;
+  return inst->instance->find(name);
+}
+}  // namespace
+
+const FuncType* ComponentInstance::export_type(std::string_view name, std::string_view instance) const {
+  const RtItem* i = find_export(*impl_->exports, name, instance);
+  return i && i->kind == K::kFunc ? i->func->type : nullptr;
+}
+
+Result<std::optional<Value>> ComponentInstance::call(std::string_view name, std::span<const Value> args,
+                                                     std::string_view instance) {
+  const RtItem* i = find_export(*impl_->exports, name, instance);
+  if (!i || i->kind != K::kFunc)
+    return Error(ErrorKind::kNotFound, "no exported function '" +
+                                           (instance.empty() ? std::string() : std::string(instance) + "#") +
+                                           std::string(name) + "'");
+  return i->func->call(args);
+}
+
+const HostHandle* ComponentInstance::host_handle(uint32_t h) const {
+  return h < impl_->host.size() && impl_->host[h].live ? &impl_->host[h] : nullptr;
+}
+
+Status ComponentInstance::drop(uint32_t h) {
+  if (h >= impl_->host.size() || !impl_->host[h].live)
+    return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));
+  HostHandle& hh = impl_->host[h];
+  hh.live = false;
+  if (!hh.own) return ok();
+  return impl_->destroy(hh.type, hh.rep);
+}
+
+}  // namespace witserve::component

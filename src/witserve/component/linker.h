@@ -1,0 +1,107 @@
+// Linking and instantiation of components on an engine Store.
+//
+//   CompiledComponent  decoded + resolved + every core module compiled once; immutable, shared by
+//                      all threads (compile once, instantiate per request).
+//   Linker             what the host provides for imports: functions by (instance, name) and
+//                      resource types. An import of an instance that exports only types needs
+//                      nothing from the host. Built once, then read-only.
+//   ComponentInstance  one instantiation on one Store: runtime index spaces, handle tables for
+//                      resources, exported functions callable with Values. Store's thread only.
+//
+// Calls follow the Canonical ABI: canon lift runs the core function and post-return; canon lower
+// turns a guest call into a host (or other component's) call. A trap anywhere is an Error.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "witserve/base/result.h"
+#include "witserve/component/resolver.h"
+#include "witserve/component/value.h"
+#include "witserve/engine/engine.h"
+
+namespace witserve::component {
+
+class CompiledComponent {
+ public:
+  // Decodes, resolves and compiles every core module (nested components included).
+  static Result<std::shared_ptr<const CompiledComponent>> compile(engine::Engine& engine,
+                                                                  std::vector<uint8_t> bytes);
+  const ResolvedComponent& resolved() const { return *resolved_; }
+  std::shared_ptr<const engine::Module> module_for(const ast::CoreModuleDef* def) const;
+
+ private:
+  std::shared_ptr<const ResolvedComponent> resolved_;
+  std::map<const ast::CoreModuleDef*, std::shared_ptr<const engine::Module>> modules_;
+};
+
+// A host function: receives the arguments typed as the importing component declared them (`type`)
+// and returns the result value, if the function has one. An Error traps the calling guest.
+using HostFunction =
+    std::function<Result<std::optional<Value>>(const FuncType& type, std::span<const Value> args)>;
+
+class ComponentInstance;
+
+class Linker {
+ public:
+  // Provides function `name` of the imported instance `instance` (e.g. "test:values/host",
+  // "host-echo-string"), or a top-level function import when `instance` is empty.
+  void define_func(std::string instance, std::string name, HostFunction fn);
+  // Provides resource type `name` of imported instance `instance`. `drop` runs when the last
+  // owning handle is dropped by a guest (may be empty).
+  void define_resource(std::string instance, std::string name,
+                       std::function<void(uint32_t rep)> drop = {});
+
+  struct ResourceDef {
+    const ResourceType* type;
+    std::function<void(uint32_t)> drop;
+  };
+  const HostFunction* find_func(const std::string& instance, const std::string& name) const;
+  const ResourceDef* find_resource(const std::string& instance, const std::string& name) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, HostFunction> funcs_;
+  std::map<std::pair<std::string, std::string>, ResourceDef> resources_;
+  std::shared_ptr<TypeArena> arena_ = std::make_shared<TypeArena>();
+};
+
+// Host-side resource handles, shared by a ComponentInstance and the host code using it.
+// Value::own(h)/borrow(h) name entries here.
+struct HostHandle {
+  const ResourceType* type = nullptr;
+  uint32_t rep = 0;
+  bool own = false;
+  bool live = false;
+};
+
+class ComponentInstance {
+ public:
+  static Result<std::unique_ptr<ComponentInstance>> instantiate(
+      std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker);
+  ~ComponentInstance();
+
+  // The type of an exported function: top-level ("run") or inside an exported instance
+  // ("inner#g" is not used; pass instance and name separately).
+  const FuncType* export_type(std::string_view name, std::string_view instance = {}) const;
+
+  // Calls an exported function with arguments of its parameter types.
+  Result<std::optional<Value>> call(std::string_view name, std::span<const Value> args,
+                                    std::string_view instance = {});
+
+  // Drops a resource handle the host received (own: runs the resource's destructor).
+  Status drop(uint32_t host_handle);
+  const HostHandle* host_handle(uint32_t h) const;
+
+  struct Impl;
+
+ private:
+  ComponentInstance() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace witserve::component

@@ -1,0 +1,247 @@
+// Linking and calling real components built from source (tests/components): every value type
+// through the canonical ABI in both directions (host -> guest exports, guest -> host imports),
+// parameter and result spilling, and traps for invalid arguments.
+#include "witserve/component/linker.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "built_components.h"
+#include "witserve/engine/engine.h"
+
+namespace witserve::component {
+namespace {
+
+using testing::built_component;
+
+class ValuesComponent : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    engine_ = *engine::make_engine("v8");
+    auto c = CompiledComponent::compile(*engine_, built_component("values"));
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    compiled_ = *c;
+  }
+
+  void SetUp() override {
+    store_ = std::move(*engine_->new_store());
+    auto echo = [](const FuncType&, std::span<const Value> args) -> Result<std::optional<Value>> {
+      return std::optional<Value>(args[0]);
+    };
+    for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string",
+                          "host-echo-variant", "host-echo-option", "host-echo-result"})
+      linker_.define_func("test:values/host", f, echo);
+    linker_.define_func("test:values/host", "host-sum20",
+                        [](const FuncType&, std::span<const Value> args) -> Result<std::optional<Value>> {
+                          uint64_t sum = 0;
+                          for (const auto& a : args) sum += a.as_unsigned();
+                          return std::optional<Value>(Value::u64(sum));
+                        });
+    auto inst = ComponentInstance::instantiate(compiled_, *store_, linker_);
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    instance_ = std::move(*inst);
+  }
+
+  Value call(const std::string& name, std::vector<Value> args) {
+    auto r = instance_->call(name, args);
+    if (!r.ok()) throw std::runtime_error(name + ": " + r.error().to_string());
+    if (!r->has_value()) throw std::runtime_error(name + " returned nothing");
+    return **r;
+  }
+
+  void expect_echo(const std::string& name, const Value& v) {
+    EXPECT_EQ(call(name, {v}), v) << name;
+  }
+
+  static inline std::shared_ptr<engine::Engine> engine_;
+  static inline std::shared_ptr<const CompiledComponent> compiled_;
+  std::unique_ptr<engine::Store> store_;
+  Linker linker_;
+  std::unique_ptr<ComponentInstance> instance_;
+};
+
+TEST_F(ValuesComponent, EchoesEveryPrimitive) {
+  expect_echo("echo-bool", Value::boolean(true));
+  expect_echo("echo-bool", Value::boolean(false));
+  expect_echo("echo-s8", Value::s8(-128));
+  expect_echo("echo-u8", Value::u8(255));
+  expect_echo("echo-s16", Value::s16(-32768));
+  expect_echo("echo-u16", Value::u16(65535));
+  expect_echo("echo-s32", Value::s32(INT32_MIN));
+  expect_echo("echo-u32", Value::u32(UINT32_MAX));
+  expect_echo("echo-s64", Value::s64(INT64_MIN));
+  expect_echo("echo-u64", Value::u64(UINT64_MAX));
+  expect_echo("echo-f32", Value::f32(-1.5f));
+  expect_echo("echo-f64", Value::f64(3.141592653589793));
+  expect_echo("echo-char", Value::character(U'\U0001F600'));
+  expect_echo("echo-string", Value::string("h\xC3\xA9llo \xF0\x9F\x98\x80"));
+  expect_echo("echo-string", Value::string(""));
+}
+
+TEST_F(ValuesComponent, NanIsCanonicalised) {
+  Value r = call("echo-f64", {Value::f64(std::nan("0x1234"))});
+  EXPECT_TRUE(std::isnan(r.as_float()));
+}
+
+TEST_F(ValuesComponent, EchoesCompoundValues) {
+  expect_echo("echo-list-u8", Value::list({Value::u8(1), Value::u8(2), Value::u8(250)}));
+  expect_echo("echo-list-u8", Value::list({}));
+  expect_echo("echo-list-string", Value::list({Value::string("a"), Value::string(""), Value::string("long string here")}));
+  Value rec = Value::record({Value::u8(7), Value::string("bee"),
+                             Value::list({Value::tuple({Value::string("k1"), Value::string("v1")}),
+                                          Value::tuple({Value::string("k2"), Value::string("v2")})}),
+                             Value::f64(2.5)});
+  expect_echo("echo-record", rec);
+  expect_echo("echo-tuple", Value::tuple({Value::u32(9), Value::string("x"), Value::boolean(true)}));
+  expect_echo("echo-variant", Value::variant(0));
+  expect_echo("echo-variant", Value::variant(1, Value::u32(77)));
+  expect_echo("echo-variant", Value::variant(2, Value::string("str")));
+  expect_echo("echo-variant", Value::variant(3, Value::tuple({Value::u64(1ull << 40), Value::f32(0.25f)})));
+  expect_echo("echo-enum", Value::enumeration(4));
+  expect_echo("echo-option", Value::none());
+  expect_echo("echo-option", Value::some(Value::string("some")));
+  expect_echo("echo-result", Value::ok(Value::u32(5)));
+  expect_echo("echo-result", Value::err(Value::string("bad")));
+  expect_echo("echo-flags-small", Value::flags(0b101));
+  expect_echo("echo-flags-medium", Value::flags(0b100000000001));
+  expect_echo("echo-flags-large", Value::flags(0x80000001u));
+}
+
+TEST_F(ValuesComponent, ComputedResults) {
+  EXPECT_EQ(call("add-s64", {Value::s64(-5), Value::s64(12)}), Value::s64(7));
+  EXPECT_EQ(call("string-length", {Value::string("h\xC3\xA9")}).as_unsigned(), 2u);  // scalar values
+  EXPECT_EQ(call("reverse-string", {Value::string("abc")}), Value::string("cba"));
+  EXPECT_EQ(call("join-strings", {Value::list({Value::string("a"), Value::string("b")}), Value::string("--")}),
+            Value::string("a--b"));
+  EXPECT_EQ(call("checked-div", {Value::s32(7), Value::s32(2)}), Value::ok(Value::s32(3)));
+  EXPECT_EQ(call("checked-div", {Value::s32(7), Value::s32(0)}).case_index(), 1u);
+  EXPECT_EQ(call("color-name", {Value::enumeration(2)}), Value::string("blue"));
+  EXPECT_EQ(call("flags-count", {Value::flags(0xF0F0F0F0u)}).as_unsigned(), 16u);
+  Value stats = call("make-stats", {Value::list({Value::u32(2), Value::u32(4), Value::u32(9)})});
+  ASSERT_EQ(stats.items().size(), 5u);
+  EXPECT_EQ(stats.items()[0].as_unsigned(), 3u);   // count
+  EXPECT_EQ(stats.items()[1].as_unsigned(), 15u);  // sum
+  EXPECT_EQ(stats.items()[2].as_unsigned(), 2u);   // min
+  EXPECT_EQ(stats.items()[3].as_unsigned(), 9u);   // max
+  EXPECT_EQ(stats.items()[4].as_float(), 5.0);     // mean
+}
+
+TEST_F(ValuesComponent, SpilledParametersAndResults) {
+  std::vector<Value> twenty;
+  uint64_t expect = 0;
+  for (uint32_t i = 1; i <= 20; ++i) {
+    twenty.push_back(Value::u32(i * 1000));
+    expect += i * 1000;
+  }
+  EXPECT_EQ(call("sum20", twenty), Value::u64(expect));
+  std::vector<Value> nine;
+  for (int i = 1; i <= 9; ++i) nine.push_back(Value::string(std::string(size_t(i), char('a' + i - 1))));
+  EXPECT_EQ(call("concat9", nine), Value::string("abbcccddddeeeeeffffffggggggghhhhhhhhiiiiiiiii"));
+}
+
+TEST_F(ValuesComponent, GuestCallsHostImports) {
+  EXPECT_EQ(call("via-host-string", {Value::string("round trip")}), Value::string("round trip"));
+  Value rec = Value::record({Value::u8(1), Value::string("b"),
+                             Value::list({Value::tuple({Value::string("x"), Value::string("y")})}), Value::f64(-0.5)});
+  EXPECT_EQ(call("via-host-record", {rec}), rec);
+  EXPECT_EQ(call("via-host-variant", {Value::variant(2, Value::string("v"))}), Value::variant(2, Value::string("v")));
+  EXPECT_EQ(call("via-host-option", {Value::none()}), Value::none());
+  EXPECT_EQ(call("via-host-result", {Value::err(Value::string("e"))}), Value::err(Value::string("e")));
+}
+
+TEST_F(ValuesComponent, InvalidArgumentsAreRefusedBeforeTheGuestRuns) {
+  auto r = instance_->call("echo-char", std::vector<Value>{Value::character(0xD800)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("Unicode scalar"), std::string::npos) << r.error().message();
+  r = instance_->call("echo-u8", std::vector<Value>{Value::string("nope")});
+  ASSERT_FALSE(r.ok());
+  r = instance_->call("no-such-export", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound);
+}
+
+}  // namespace
+}  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+// The same string component built with each canonical string encoding.
+class StringsComponent : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    engine_ = *engine::make_engine("v8");
+    auto c = CompiledComponent::compile(*engine_, testing::built_component("strings-" + GetParam()));
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    store_ = std::move(*engine_->new_store());
+    linker_.define_func("test:strings/host", "host-echo",
+                        [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+                          return std::optional<Value>(a[0]);
+                        });
+    auto inst = ComponentInstance::instantiate(*c, *store_, linker_);
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    instance_ = std::move(*inst);
+  }
+  Value call(const std::string& name, std::vector<Value> args) {
+    auto r = instance_->call(name, args);
+    if (!r.ok()) throw std::runtime_error(name + ": " + r.error().to_string());
+    return **r;
+  }
+  std::shared_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::Store> store_;
+  Linker linker_;
+  std::unique_ptr<ComponentInstance> instance_;
+};
+
+const std::string kAscii = "plain ascii";
+const std::string kLatin1 = "caf\xC3\xA9 \xC3\xBC";          // café ü: all below U+0100
+const std::string kBmp = "price: 5\xE2\x82\xAC";              // € (U+20AC)
+const std::string kAstral = "smile \xF0\x9F\x98\x80 end";     // U+1F600: a surrogate pair in UTF-16
+
+TEST_P(StringsComponent, RoundTripsEveryRangeOfCharacters) {
+  for (const std::string& s : {kAscii, kLatin1, kBmp, kAstral, std::string()}) {
+    EXPECT_EQ(call("echo", {Value::string(s)}), Value::string(s)) << s;
+    EXPECT_EQ(call("via-host", {Value::string(s)}), Value::string(s)) << s;
+  }
+  EXPECT_EQ(call("reverse", {Value::string("a\xE2\x82\xAC" "b\xF0\x9F\x98\x80")}),
+            Value::string("\xF0\x9F\x98\x80" "b\xE2\x82\xAC" "a"));
+  EXPECT_EQ(call("concat", {Value::string(kLatin1), Value::string(kAstral)}), Value::string(kLatin1 + kAstral));
+  Value list = Value::list({Value::string(kAscii), Value::string(kBmp), Value::string(kAstral)});
+  EXPECT_EQ(call("echo-list", {list}), list);
+}
+
+TEST_P(StringsComponent, GuestSeesItsOwnEncoding) {
+  const std::string& enc = GetParam();
+  // "café ü" is 8 UTF-8 bytes, 6 UTF-16 units, 6 Latin-1 bytes; "price: 5€" is 11 bytes, 9 units.
+  uint64_t latin1_units = call("code-units", {Value::string(kLatin1)}).as_unsigned();
+  uint64_t bmp_units = call("code-units", {Value::string(kBmp)}).as_unsigned();
+  uint64_t astral_units = call("code-units", {Value::string(kAstral)}).as_unsigned();
+  if (enc == "utf8") {
+    EXPECT_EQ(latin1_units, 8u);
+    EXPECT_EQ(bmp_units, 11u);
+    EXPECT_EQ(astral_units, 14u);
+    EXPECT_EQ(call("encoding-of", {Value::string(kBmp)}), Value::string("utf8"));
+  } else if (enc == "utf16") {
+    EXPECT_EQ(latin1_units, 6u);
+    EXPECT_EQ(bmp_units, 9u);
+    EXPECT_EQ(astral_units, 12u);  // the emoji is two code units
+    EXPECT_EQ(call("encoding-of", {Value::string(kLatin1)}), Value::string("utf16"));
+  } else {
+    EXPECT_EQ(latin1_units, 6u);
+    EXPECT_EQ(bmp_units, 9u);
+    EXPECT_EQ(call("encoding-of", {Value::string(kLatin1)}), Value::string("latin1"));
+    EXPECT_EQ(call("encoding-of", {Value::string(kBmp)}), Value::string("utf16"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Encodings, StringsComponent, ::testing::Values("utf8", "utf16", "compact-utf16"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace witserve::component
