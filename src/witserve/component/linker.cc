@@ -288,6 +288,42 @@ CanonOptions canon_options(Scope& s, const ast::CanonOpts& o) {
   return c;
 }
 
+// Wraps a host function. Handles to resources the host itself defines cross as their
+// representation: a parameter own<R>/borrow<R> reaches the host as Value::own(rep)/borrow(rep) (an
+// own is handed over to the host), and a result own<R> the host returns as Value::own(rep) becomes
+// a new host handle. Only top-level parameters and results are translated.
+std::shared_ptr<RtFunc> host_func(
+    ComponentInstance::Impl& impl, HostFunction fn, const FuncType* type,
+    std::shared_ptr<std::unordered_map<const ResourceType*, const ResourceType*>> host_resources) {
+  ComponentInstance::Impl* ip = &impl;
+  auto host_rt = [host_resources](TypeRef t) -> const ResourceType* {
+    if (!host_resources || (t->kind != TypeKind::kOwn && t->kind != TypeKind::kBorrow)) return nullptr;
+    auto it = host_resources->find(t->resource);
+    return it == host_resources->end() ? nullptr : it->second;
+  };
+  return std::make_shared<RtFunc>(RtFunc{
+      type, [fn, type, ip, host_rt](std::span<const Value> args) -> Result<std::optional<Value>> {
+        std::vector<Value> a(args.begin(), args.end());
+        for (size_t i = 0; i < a.size() && i < type->params.size(); ++i) {
+          TypeRef pt = type->params[i].type;
+          const ResourceType* r = host_rt(pt);
+          if (!r) continue;
+          uint32_t h = a[i].handle();
+          if (h >= ip->host.size() || !ip->host[h].live || ip->host[h].type != r)
+            return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
+          uint32_t rep = ip->host[h].rep;
+          if (pt->kind == TypeKind::kOwn) ip->host[h].live = false;
+          a[i] = pt->kind == TypeKind::kOwn ? Value::own(rep) : Value::borrow(rep);
+        }
+        WITSERVE_ASSIGN_OR_RETURN(auto result, fn(*type, a));
+        if (result && type->result && type->result->kind == TypeKind::kOwn) {
+          if (const ResourceType* r = host_rt(type->result))
+            result = Value::own(ip->add_host({r, result->handle(), true, true}));
+        }
+        return result;
+      }});
+}
+
 // The runtime item for an import, built from the host's Linker definitions.
 Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name, const ExternType& t) {
   RtItem out;
@@ -296,13 +332,20 @@ Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name,
     case K::kFunc: {
       const HostFunction* fn = impl.linker->find_func("", name);
       if (!fn) return link_error("import '" + name + "' (a function) is not provided by the host");
-      const FuncType* type = t.func;
-      HostFunction f = *fn;
-      out.func = std::make_shared<RtFunc>(RtFunc{type, [f, type](std::span<const Value> a) { return f(*type, a); }});
+      out.func = host_func(impl, *fn, t.func, nullptr);
       return out;
     }
     case K::kInstance: {
       auto inst = std::make_shared<RtInstance>();
+      // Resources first: functions below refer to them.
+      auto host_resources = std::make_shared<std::unordered_map<const ResourceType*, const ResourceType*>>();
+      for (const auto& e : t.instance->exports) {
+        if (e.type.kind != K::kType || !e.type.resource) continue;
+        const Linker::ResourceDef* r = impl.linker->find_resource(name, e.name);
+        if (!r) return link_error("import '" + name + "': resource '" + e.name + "' is not provided by the host");
+        (*host_resources)[e.type.resource] = r->type;
+        impl.host_drops[r->type] = r->drop;
+      }
       for (const auto& e : t.instance->exports) {
         RtItem item;
         item.kind = e.type.kind;
@@ -311,21 +354,12 @@ Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name,
             const HostFunction* fn = impl.linker->find_func(name, e.name);
             if (!fn)
               return link_error("import '" + name + "': function '" + e.name + "' is not provided by the host");
-            const FuncType* type = e.type.func;
-            HostFunction f = *fn;
-            item.func = std::make_shared<RtFunc>(RtFunc{type, [f, type](std::span<const Value> a) { return f(*type, a); }});
+            item.func = host_func(impl, *fn, e.type.func, host_resources);
             break;
           }
           case K::kType:
-            if (e.type.resource) {
-              const Linker::ResourceDef* r = impl.linker->find_resource(name, e.name);
-              if (!r)
-                return link_error("import '" + name + "': resource '" + e.name + "' is not provided by the host");
-              item.resource = r->type;
-              impl.host_drops[r->type] = r->drop;
-            } else {
-              item.value = e.type.value;  // a value type: nothing to provide
-            }
+            if (e.type.resource) item.resource = host_resources->at(e.type.resource);
+            else item.value = e.type.value;  // a value type: nothing to provide
             break;
           default:
             return Error(ErrorKind::kUnsupported,

@@ -245,3 +245,95 @@ INSTANTIATE_TEST_SUITE_P(Encodings, StringsComponent, ::testing::Values("utf8", 
 
 }  // namespace
 }  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+// Resources both ways: the guest's `counter` (own/borrow handles held by the host, destructor in
+// the guest) and the host's `host-thing` (created by the host when the guest calls its constructor).
+class ResourcesComponent : public ::testing::Test {
+ protected:
+  static constexpr const char* kCounters = "test:resources/counters";
+  static constexpr const char* kThings = "test:resources/things";
+
+  void SetUp() override {
+    engine_ = *engine::make_engine("v8");
+    auto c = CompiledComponent::compile(*engine_, testing::built_component("resources"));
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    store_ = std::move(*engine_->new_store());
+    const char* host = "test:resources/host";
+    linker_.define_resource(host, "host-thing", [this](uint32_t rep) { dropped_.push_back(rep); });
+    linker_.define_func(host, "[constructor]host-thing",
+                        [this](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+                          things_.push_back(uint32_t(a[0].as_unsigned()));
+                          return std::optional<Value>(Value::own(uint32_t(things_.size() - 1)));  // rep
+                        });
+    linker_.define_func(host, "[method]host-thing.value",
+                        [this](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+                          return std::optional<Value>(Value::u32(things_.at(a[0].handle())));
+                        });
+    linker_.define_func(host, "things-dropped",
+                        [this](const FuncType&, std::span<const Value>) -> Result<std::optional<Value>> {
+                          return std::optional<Value>(Value::u32(uint32_t(dropped_.size())));
+                        });
+    auto inst = ComponentInstance::instantiate(*c, *store_, linker_);
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    instance_ = std::move(*inst);
+  }
+
+  Value call(const char* iface, const std::string& name, std::vector<Value> args) {
+    auto r = instance_->call(name, args, iface);
+    if (!r.ok()) throw std::runtime_error(name + ": " + r.error().to_string());
+    return **r;
+  }
+  uint64_t u(const char* iface, const std::string& name, std::vector<Value> args = {}) {
+    return call(iface, name, std::move(args)).as_unsigned();
+  }
+
+  std::shared_ptr<engine::Engine> engine_;
+  std::unique_ptr<engine::Store> store_;
+  Linker linker_;
+  std::unique_ptr<ComponentInstance> instance_;
+  std::vector<uint32_t> things_;   // host-thing reps -> values
+  std::vector<uint32_t> dropped_;  // reps whose last own handle was dropped
+};
+
+TEST_F(ResourcesComponent, GuestResourceOwnedAndBorrowedByTheHost) {
+  Value c1 = call(kCounters, "[constructor]counter", {Value::u32(5)});
+  ASSERT_EQ(c1.kind(), TypeKind::kOwn);
+  EXPECT_EQ(u(kCounters, "[method]counter.increment", {Value::borrow(c1.handle())}), 6u);
+  EXPECT_EQ(u(kCounters, "[method]counter.get", {Value::borrow(c1.handle())}), 6u);
+  Value c2 = call(kCounters, "make-counter", {Value::u32(10)});
+  EXPECT_EQ(u(kCounters, "[static]counter.sum", {Value::borrow(c1.handle()), Value::borrow(c2.handle())}), 16u);
+  EXPECT_EQ(u(kCounters, "sum-borrowed", {Value::borrow(c2.handle()), Value::borrow(c1.handle())}), 16u);
+  EXPECT_EQ(u(kCounters, "live-count"), 2u);
+
+  EXPECT_EQ(u(kCounters, "consume-counter", {Value::own(c2.handle())}), 10u);  // ownership moves in
+  EXPECT_EQ(u(kCounters, "destroyed-count"), 1u);
+  EXPECT_EQ(instance_->host_handle(c2.handle()), nullptr);  // the host's handle is gone
+  auto again = instance_->call("[method]counter.get", std::vector<Value>{Value::borrow(c2.handle())}, kCounters);
+  EXPECT_FALSE(again.ok());  // a moved handle cannot be used
+
+  ASSERT_TRUE(instance_->drop(c1.handle()).ok());  // the host drops its own: destructor runs in the guest
+  EXPECT_EQ(u(kCounters, "destroyed-count"), 2u);
+  EXPECT_EQ(u(kCounters, "live-count"), 0u);
+}
+
+TEST_F(ResourcesComponent, HostResourceCreatedBorrowedAndDropped) {
+  EXPECT_EQ(u(kThings, "make-and-read", {Value::u32(7)}), 7u);
+  EXPECT_EQ(dropped_.size(), 1u);  // the guest dropped the thing it made: the host's drop ran
+  EXPECT_EQ(u(kThings, "things-dropped"), 1u);
+
+  Value t = call(kThings, "make-thing", {Value::u32(9)});
+  ASSERT_EQ(t.kind(), TypeKind::kOwn);
+  const HostHandle* h = instance_->host_handle(t.handle());
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(things_.at(h->rep), 9u);
+  EXPECT_EQ(u(kThings, "read-thing", {Value::borrow(t.handle())}), 9u);
+  Value t2 = call(kThings, "pass-thing", {Value::own(t.handle())});
+  EXPECT_EQ(u(kThings, "consume-thing", {Value::own(t2.handle())}), 9u);
+  EXPECT_EQ(dropped_.size(), 2u);
+}
+
+}  // namespace
+}  // namespace witserve::component
