@@ -9,7 +9,9 @@
 
 #include "witserve/base/log.h"
 #include "witserve/base/result.h"
+#include "witserve/component/linker.h"
 #include "witserve/component/resolver.h"
+#include "witserve/component/wave.h"
 #include "witserve/component/wit_printer.h"
 #include "witserve/engine/engine.h"
 
@@ -90,6 +92,38 @@ Status inspect(const std::string& file) {
   return ok();
 }
 
+// `witserve call FILE NAME ARGS...`: instantiates a component with nothing provided for its
+// imports and calls export NAME ("func", or "interface#func" for a function of an exported
+// instance) with arguments written in WAVE; prints the result in WAVE.
+Status call_component(const std::string& file, const std::string& target,
+                      const std::vector<std::string>& raw_args) {
+  WITSERVE_ASSIGN_OR_RETURN(auto bytes, read_file(file));
+  WITSERVE_ASSIGN_OR_RETURN(auto eng, engine::make_engine("v8"));
+  WITSERVE_ASSIGN_OR_RETURN(auto compiled, component::CompiledComponent::compile(*eng, std::move(bytes)));
+  WITSERVE_ASSIGN_OR_RETURN(auto store, eng->new_store());
+  component::Linker linker;  // the CLI provides no imports
+  WITSERVE_ASSIGN_OR_RETURN(auto instance, component::ComponentInstance::instantiate(compiled, *store, linker));
+  std::string instance_name, name = target;
+  if (auto hash = target.rfind('#'); hash != std::string::npos) {
+    instance_name = target.substr(0, hash);
+    name = target.substr(hash + 1);
+  }
+  const component::FuncType* type = instance->export_type(name, instance_name);
+  if (!type) return Error(ErrorKind::kNotFound, "no exported function '" + target + "'");
+  if (raw_args.size() != type->params.size())
+    return Error(ErrorKind::kInvalidArgument, target + " takes " + std::to_string(type->params.size()) +
+                                                  " arguments: " + component::to_string(*type));
+  std::vector<component::Value> args;
+  for (size_t i = 0; i < raw_args.size(); ++i) {
+    auto v = component::parse_wave(raw_args[i], type->params[i].type);
+    if (!v.ok()) return std::move(v).error().with_context("argument " + type->params[i].name);
+    args.push_back(std::move(*v));
+  }
+  WITSERVE_ASSIGN_OR_RETURN(auto result, instance->call(name, args, instance_name));
+  if (result) std::printf("%s\n", component::print_wave(*result, type->result).c_str());
+  return ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +146,13 @@ int main(int argc, char** argv) {
   auto* insp = app.add_subcommand("inspect", "Print a component's imports and exports in WIT");
   insp->add_option("component", inspect_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
 
+  std::string call_file, call_name;
+  std::vector<std::string> wave_args;
+  auto* callc = app.add_subcommand("call", "Call an export of a component with arguments in WAVE");
+  callc->add_option("component", call_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
+  callc->add_option("export", call_name, "exported function: NAME or INTERFACE#NAME")->required();
+  callc->add_option("args", wave_args, "arguments in WAVE, e.g. '\"hi\"' or '{a: 1, b: [2, 3]}'");
+
   CLI11_PARSE(app, argc, argv);
   if (!log::set_level(log_level)) {
     std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
@@ -125,6 +166,13 @@ int main(int argc, char** argv) {
   if (*insp) {
     if (auto st = inspect(inspect_file); !st.ok()) {
       std::fprintf(stderr, "witserve: %s: %s\n", inspect_file.c_str(), st.error().to_string().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  if (*callc) {
+    if (auto st = call_component(call_file, call_name, wave_args); !st.ok()) {
+      std::fprintf(stderr, "witserve: %s\n", st.error().to_string().c_str());
       return 1;
     }
     return 0;
