@@ -7,7 +7,9 @@
 // "test:values/host", plus "memory" and "cabi_realloc".
 //
 // Ownership: every pointer the host passes in (strings, lists, spilled params) was allocated by the
-// host through cabi_realloc and now belongs to this module; results are returned through a static
+// host through cabi_realloc and now belongs to this module (except for empty strings and lists,
+// which are never freed: jco passes the dangling pointer 1 for them without allocating, and
+// wit-bindgen's glue skips them too); results are returned through a static
 // return area and freed by the post-return function. What a host import returns was allocated by the
 // host through cabi_realloc too and is freed here.
 #include <stdbool.h>
@@ -67,10 +69,10 @@ static str_t str_copy(const char *s, size_t n) {
 }
 static str_t str_lit(const char *s) { return str_copy(s, strlen(s)); }
 
-static void free_str(str_t s) { free(s.ptr); }
+static void free_str(str_t s) { if (s.len) free(s.ptr); }
 static void free_list_str(list_str_t l) {
   for (size_t i = 0; i < l.len; i++) free_str(l.ptr[i]);
-  free(l.ptr);
+  if (l.len) free(l.ptr);
 }
 static void free_rec(rec_t *r) {
   free_str(r->b);
@@ -78,7 +80,7 @@ static void free_rec(rec_t *r) {
     free_str(r->c.ptr[i].k);
     free_str(r->c.ptr[i].v);
   }
-  free(r->c.ptr);
+  if (r->c.len) free(r->c.ptr);
 }
 static void free_var(var_t *v) {
   if (v->tag == VAR_STR) free_str(v->val.str);
@@ -165,7 +167,7 @@ EXPORT("echo-list-u8") list_u8_t *echo_list_u8(uint8_t *ptr, size_t len) {
   ret_area.lu8 = (list_u8_t){ptr, len};
   return &ret_area.lu8;
 }
-EXPORT("cabi_post_echo-list-u8") void post_echo_list_u8(list_u8_t *r) { free(r->ptr); }
+EXPORT("cabi_post_echo-list-u8") void post_echo_list_u8(list_u8_t *r) { if (r->len) free(r->ptr); }
 
 EXPORT("echo-list-string") list_str_t *echo_list_string(str_t *ptr, size_t len) {
   ret_area.ls = (list_str_t){ptr, len};
@@ -227,7 +229,7 @@ EXPORT("string-length") int32_t string_length(char *ptr, size_t len) {
   uint32_t n = 0;
   for (size_t i = 0; i < len; i++)
     if (((uint8_t)ptr[i] & 0xC0) != 0x80) n++;
-  free(ptr);
+  free_str((str_t){ptr, len});
   return (int32_t)n;
 }
 
@@ -241,7 +243,7 @@ EXPORT("reverse-string") str_t *reverse_string(char *ptr, size_t len) {
     memcpy(out + len - i - n, ptr + i, n);
     i += n;
   }
-  free(ptr);
+  free_str((str_t){ptr, len});
   ret_area.s = (str_t){out, len};
   return &ret_area.s;
 }
@@ -250,7 +252,7 @@ EXPORT("cabi_post_reverse-string") void post_reverse_string(str_t *r) { free_str
 EXPORT("sum-list-u8") int32_t sum_list_u8(uint8_t *ptr, size_t len) {
   uint32_t s = 0;
   for (size_t i = 0; i < len; i++) s += ptr[i];
-  free(ptr);
+  if (len) free(ptr);
   return (int32_t)s;
 }
 
@@ -265,7 +267,7 @@ str_t *join_strings(str_t *ptr, size_t len, char *sep_ptr, size_t sep_len) {
     o += ptr[i].len;
   }
   free_list_str((list_str_t){ptr, len});
-  free(sep_ptr);
+  free_str((str_t){sep_ptr, sep_len});
   ret_area.s = (str_t){out, total};
   return &ret_area.s;
 }
@@ -358,7 +360,7 @@ EXPORT("make-stats") stats_t *make_stats(uint32_t *ptr, size_t len) {
     if (ptr[i] > s.max) s.max = ptr[i];
   }
   if (len) s.mean = (double)s.sum / (double)len;
-  free(ptr);
+  if (len) free(ptr);
   ret_area.stats = s;
   return &ret_area.stats;
 }
@@ -401,7 +403,7 @@ IMPORT("host-sum20") int64_t host_sum20(const uint32_t *params);
 
 EXPORT("via-host-string") str_t *via_host_string(char *ptr, size_t len) {
   host_echo_string(ptr, len, &ret_area.s);
-  free(ptr);
+  free_str((str_t){ptr, len});
   return &ret_area.s;
 }
 EXPORT("cabi_post_via-host-string") void post_via_host_string(str_t *r) { free_str(*r); }
@@ -438,7 +440,7 @@ EXPORT("cabi_post_via-host-variant") void post_via_host_variant(var_t *r) { free
 
 EXPORT("via-host-option") opt_str_t *via_host_option(int32_t is_some, char *ptr, size_t len) {
   host_echo_option(is_some, is_some ? ptr : NULL, is_some ? len : 0, &ret_area.opt);
-  if (is_some) free(ptr);
+  if (is_some) free_str((str_t){ptr, len});
   return &ret_area.opt;
 }
 EXPORT("cabi_post_via-host-option") void post_via_host_option(opt_str_t *r) {
@@ -447,7 +449,7 @@ EXPORT("cabi_post_via-host-option") void post_via_host_option(opt_str_t *r) {
 
 EXPORT("via-host-result") res_u32_str_t *via_host_result(int32_t is_err, int32_t p0, int32_t p1) {
   host_echo_result(is_err, p0, is_err ? p1 : 0, &ret_area.res);
-  if (is_err) free((void *)(uintptr_t)(uint32_t)p0);
+  if (is_err) free_str((str_t){(char *)(uintptr_t)(uint32_t)p0, (uint32_t)p1});
   return &ret_area.res;
 }
 EXPORT("cabi_post_via-host-result") void post_via_host_result(res_u32_str_t *r) {
