@@ -724,6 +724,13 @@ const HostHandle* ComponentInstance::host_handle(uint32_t h) const {
   return h < impl_->host.size() && impl_->host[h].live ? &impl_->host[h] : nullptr;
 }
 
+Result<uint32_t> ComponentInstance::new_host_resource(const std::string& instance, const std::string& name,
+                                                      uint32_t rep) {
+  const Linker::ResourceDef* r = impl_->linker->find_resource(instance, name);
+  if (!r) return Error(ErrorKind::kNotFound, "the host defines no resource '" + name + "' in '" + instance + "'");
+  return impl_->add_host({r->type, rep, true, true});
+}
+
 Status ComponentInstance::drop(uint32_t h) {
   if (h >= impl_->host.size() || !impl_->host[h].live)
     return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));

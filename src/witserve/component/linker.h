@@ -93,6 +93,10 @@ class ComponentInstance {
   Result<std::optional<Value>> call(std::string_view name, std::span<const Value> args,
                                     std::string_view instance = {});
 
+  // A new owned handle to a resource the host defines (Linker::define_resource), with
+  // representation `rep`, for passing to the guest as Value::own/borrow.
+  Result<uint32_t> new_host_resource(const std::string& instance, const std::string& name, uint32_t rep);
+
   // Drops a resource handle the host received (own: runs the resource's destructor).
   Status drop(uint32_t host_handle);
   const HostHandle* host_handle(uint32_t h) const;
