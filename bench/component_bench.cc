@@ -75,4 +75,20 @@ BENCHMARK(BM_InstantiateValuesComponent)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace witserve::component
 
+
+
+namespace witserve::component {
+namespace {
+void BM_InstantiateMinimalComponent(benchmark::State& state) {
+  auto& f = fx();
+  auto c = *CompiledComponent::compile(*f.engine, testing::built_component("minimal"));
+  int n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ComponentInstance::instantiate(c, *f.store, f.linker));
+    if (++n % 64 == 0) f.store->run_pending_tasks();
+  }
+}
+BENCHMARK(BM_InstantiateMinimalComponent)->Unit(benchmark::kMicrosecond);
+}  // namespace
+}  // namespace witserve::component
 BENCHMARK_MAIN();
