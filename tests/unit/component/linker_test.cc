@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "built_components.h"
 #include "witserve/engine/engine.h"
@@ -333,6 +336,69 @@ TEST_F(ResourcesComponent, HostResourceCreatedBorrowedAndDropped) {
   Value t2 = call(kThings, "pass-thing", {Value::own(t.handle())});
   EXPECT_EQ(u(kThings, "consume-thing", {Value::own(t2.handle())}), 9u);
   EXPECT_EQ(dropped_.size(), 2u);
+}
+
+}  // namespace
+}  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+// A guest that returns invalid values: each lift traps with a message naming the problem, and the
+// host goes on serving.
+TEST(InvalidGuestValues, EveryInvalidValueTraps) {
+  auto engine = *engine::make_engine("v8");
+  std::ifstream in(std::string(WITSERVE_COMPONENT_WAT_DIR) + "/invalid_values.wasm", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  auto compiled = CompiledComponent::compile(*engine, bytes);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().to_string();
+  auto store = std::move(*engine->new_store());
+  Linker linker;
+  auto inst = ComponentInstance::instantiate(*compiled, *store, linker);
+  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  struct Case {
+    const char* name;
+    const char* message_part;
+  } cases[] = {
+      {"bad-utf8", "not valid UTF-8"},
+      {"bad-utf16", "not valid UTF-16"},
+      {"oob-string", "out of bounds"},
+      {"huge-list", "exceeds the canonical ABI limit"},
+      {"misaligned-list", "not aligned"},
+      {"bad-char", "not a Unicode scalar value"},
+      {"big-char", "not a Unicode scalar value"},
+      {"bad-enum", "discriminant 7 out of range"},
+      {"bad-option", "discriminant 5 out of range"},
+      {"oob-retptr", "out of bounds"},
+      {"misaligned-retptr", "not aligned"},
+  };
+  for (const auto& c : cases) {
+    auto r = (*inst)->call(c.name, {});
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.error().kind(), ErrorKind::kTrap) << c.name << ": " << r.error().to_string();
+    EXPECT_NE(r.error().message().find(c.message_part), std::string::npos) << c.name << ": " << r.error().message();
+  }
+  auto good = (*inst)->call("good", {});
+  ASSERT_TRUE(good.ok()) << good.error().to_string();
+  EXPECT_EQ((*good)->as_unsigned(), 42u);
+}
+
+// Every malformed component the corpus derives (truncated, bad ids, bad LEBs, wrong versions, ...)
+// is refused with an error, never a crash.
+TEST(MalformedComponents, AreRefusedWithAnError) {
+  auto engine = *engine::make_engine("v8");
+  std::string dir = testing::built_components_dir() + "/malformed";
+  size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".wasm") continue;
+    ++seen;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+    auto c = CompiledComponent::compile(*engine, bytes);
+    EXPECT_FALSE(c.ok()) << entry.path().filename();
+  }
+  EXPECT_GE(seen, 10u);
 }
 
 }  // namespace
