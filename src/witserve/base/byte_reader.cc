@@ -56,7 +56,7 @@ Result<int64_t> ByteReader::leb_signed(int max_bits) {
     shift += 7;
     if (!(b & 0x80)) break;
   }
-  if (shift < 64 && (b & 0x40)) result |= -(int64_t(1) << shift);
+  if (shift < 64 && (b & 0x40)) result |= int64_t(~uint64_t(0) << shift);  // sign-extend
   return result;
 }
 

@@ -83,3 +83,17 @@ TEST(Utf8, RejectsSurrogatesAndOutOfRange) {
 
 }  // namespace
 }  // namespace witserve
+
+namespace witserve {
+namespace {
+
+// Found by the fuzzer: a 9-byte s64 whose sign bit is bit 62 must sign-extend from bit 63
+// without overflowing.
+TEST(ByteReader, Signed64NineByteSignExtension) {
+  std::vector<uint8_t> b{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40};
+  ByteReader r(b);
+  EXPECT_EQ(*r.s64(), -(int64_t(1) << 62));
+}
+
+}  // namespace
+}  // namespace witserve
