@@ -1,6 +1,8 @@
 // ByteReader implementation. See byte_reader.h.
 #include "witserve/base/byte_reader.h"
 
+#include "witserve/base/unicode.h"
+
 #include <string>
 
 namespace witserve {
@@ -112,34 +114,6 @@ Result<ByteReader> ByteReader::sub(size_t n) {
   size_t start = offset();
   WITSERVE_ASSIGN_OR_RETURN(auto b, bytes(n));
   return ByteReader(b, start);
-}
-
-bool is_valid_utf8(std::string_view s) {
-  size_t i = 0, n = s.size();
-  auto cont = [&](size_t k) { return k < n && (uint8_t(s[k]) & 0xC0) == 0x80; };
-  while (i < n) {
-    uint8_t c = uint8_t(s[i]);
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (!cont(i + 1)) return false;
-      i += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (!cont(i + 1) || !cont(i + 2)) return false;
-      uint8_t c1 = uint8_t(s[i + 1]);
-      if (c == 0xE0 && c1 < 0xA0) return false;  // overlong
-      if (c == 0xED && c1 > 0x9F) return false;  // surrogate
-      i += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return false;
-      uint8_t c1 = uint8_t(s[i + 1]);
-      if (c == 0xF0 && c1 < 0x90) return false;  // overlong
-      if (c == 0xF4 && c1 > 0x8F) return false;  // above U+10FFFF
-      i += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace witserve

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "witserve/base/result.h"
+#include "witserve/base/unicode.h"  // is_valid_utf8, for callers checking names
 
 namespace witserve {
 
@@ -57,8 +58,5 @@ class ByteReader {
   size_t base_;
   size_t pos_ = 0;
 };
-
-// True if `s` is well-formed UTF-8 (no surrogates, no overlongs, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s);
 
 }  // namespace witserve

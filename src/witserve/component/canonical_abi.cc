@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "witserve/base/byte_reader.h"
+#include "witserve/base/unicode.h"
 
 namespace witserve::component {
 namespace {
@@ -23,44 +23,6 @@ constexpr uint64_t kCanonicalNan64 = 0x7ff8000000000000;
 
 float canon_f32(float f) { return std::isnan(f) ? std::bit_cast<float>(kCanonicalNan32) : f; }
 double canon_f64(double f) { return std::isnan(f) ? std::bit_cast<double>(kCanonicalNan64) : f; }
-
-bool valid_char(uint32_t c) { return c < 0x110000 && !(c >= 0xD800 && c <= 0xDFFF); }
-
-void append_utf8(std::string& out, uint32_t c) {
-  if (c < 0x80) {
-    out += char(c);
-  } else if (c < 0x800) {
-    out += char(0xC0 | (c >> 6));
-    out += char(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += char(0xE0 | (c >> 12));
-    out += char(0x80 | ((c >> 6) & 0x3F));
-    out += char(0x80 | (c & 0x3F));
-  } else {
-    out += char(0xF0 | (c >> 18));
-    out += char(0x80 | ((c >> 12) & 0x3F));
-    out += char(0x80 | ((c >> 6) & 0x3F));
-    out += char(0x80 | (c & 0x3F));
-  }
-}
-
-// Decodes valid UTF-8 (checked beforehand) into code points.
-std::vector<uint32_t> code_points(const std::string& s) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < s.size();) {
-    uint8_t c = uint8_t(s[i]);
-    uint32_t cp;
-    int n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if (c < 0xE0) { cp = c & 0x1F; n = 2; }
-    else if (c < 0xF0) { cp = c & 0x0F; n = 3; }
-    else { cp = c & 0x07; n = 4; }
-    for (int k = 1; k < n; ++k) cp = (cp << 6) | (uint8_t(s[i + k]) & 0x3F);
-    out.push_back(cp);
-    i += n;
-  }
-  return out;
-}
 
 void append_utf16(std::vector<uint16_t>& out, uint32_t cp) {
   if (cp < 0x10000) {
@@ -158,6 +120,23 @@ Result<uint32_t> CanonContext::realloc(uint32_t old_ptr, uint32_t old_size, uint
 
 // ---- strings ---------------------------------------------------------------------------------
 
+// Stores scalar values as UTF-16 the way store_utf8_to_utf16 does: allocate the worst case
+// (2 bytes per source UTF-8 byte), then shrink to the encoded size. `tag` marks the length.
+Result<std::pair<uint32_t, uint32_t>> CanonContext::store_utf16(const std::vector<char32_t>& cps,
+                                                                 uint32_t src_units, uint32_t tag) {
+  std::vector<uint16_t> u16;
+  for (char32_t cp : cps) append_utf16(u16, cp);
+  uint32_t worst = 2 * src_units;
+  WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 2, worst));
+  uint32_t bytes = uint32_t(u16.size() * 2);
+  WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
+  std::memcpy(m.data() + ptr, u16.data(), bytes);
+  if (bytes < worst) {
+    WITSERVE_ASSIGN_OR_RETURN(ptr, realloc(ptr, worst, 2, bytes));
+  }
+  return std::pair{ptr, uint32_t(u16.size()) | tag};
+}
+
 Result<std::pair<uint32_t, uint32_t>> CanonContext::store_string(const std::string& s) {
   if (s.size() > kMaxStringByteLength) return trap("string too long to pass to the guest");
   uint32_t units = uint32_t(s.size());  // host strings are UTF-8: code units = bytes
@@ -168,23 +147,12 @@ Result<std::pair<uint32_t, uint32_t>> CanonContext::store_string(const std::stri
       std::memcpy(m.data() + ptr, s.data(), units);
       return std::pair{ptr, units};
     }
-    case ast::StringEncoding::kUtf16: {
-      std::vector<uint16_t> u16;
-      for (uint32_t cp : code_points(s)) append_utf16(u16, cp);
-      uint32_t worst = 2 * units;
-      WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 2, worst));
-      uint32_t bytes = uint32_t(u16.size() * 2);
-      WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
-      std::memcpy(m.data() + ptr, u16.data(), bytes);
-      if (bytes < worst) {
-        WITSERVE_ASSIGN_OR_RETURN(ptr, realloc(ptr, worst, 2, bytes));
-      }
-      return std::pair{ptr, uint32_t(u16.size())};
-    }
+    case ast::StringEncoding::kUtf16:
+      return store_utf16(decode_valid_utf8(s), units, 0);
     case ast::StringEncoding::kLatin1Utf16: {
-      auto cps = code_points(s);
+      auto cps = decode_valid_utf8(s);
       bool latin1 = true;
-      for (uint32_t cp : cps) latin1 &= cp < 256;
+      for (char32_t cp : cps) latin1 &= cp < 256;
       if (latin1) {
         WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 2, units));
         WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
@@ -195,17 +163,7 @@ Result<std::pair<uint32_t, uint32_t>> CanonContext::store_string(const std::stri
         }
         return std::pair{ptr, n};
       }
-      std::vector<uint16_t> u16;
-      for (uint32_t cp : cps) append_utf16(u16, cp);
-      uint32_t worst = 2 * units;
-      WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 2, worst));
-      uint32_t bytes = uint32_t(u16.size() * 2);
-      WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
-      std::memcpy(m.data() + ptr, u16.data(), bytes);
-      if (bytes < worst) {
-        WITSERVE_ASSIGN_OR_RETURN(ptr, realloc(ptr, worst, 2, bytes));
-      }
-      return std::pair{ptr, uint32_t(u16.size()) | kUtf16Tag};
+      return store_utf16(cps, units, kUtf16Tag);
     }
   }
   return trap("unknown string encoding");
@@ -402,7 +360,7 @@ Result<Value> CanonContext::load(TypeRef t, uint32_t ptr) {
     case TypeKind::kF64: return Value::f64(canon_f64(read_le<double>(p)));
     case TypeKind::kChar: {
       uint32_t c = read_le<uint32_t>(p);
-      if (!valid_char(c)) return trap("char " + std::to_string(c) + " is not a Unicode scalar value");
+      if (!is_unicode_scalar(c)) return trap("char " + std::to_string(c) + " is not a Unicode scalar value");
       return Value::character(c);
     }
     case TypeKind::kString: {
@@ -555,7 +513,7 @@ Result<Value> CanonContext::lift_flat(TypeRef t, std::span<const Val> flat, size
     case TypeKind::kChar: {
       WITSERVE_ASSIGN_OR_RETURN(Val v, next(ValType::kI32));
       uint32_t c = uint32_t(v.of.i32);
-      if (!valid_char(c)) return trap("char " + std::to_string(c) + " is not a Unicode scalar value");
+      if (!is_unicode_scalar(c)) return trap("char " + std::to_string(c) + " is not a Unicode scalar value");
       return Value::character(c);
     }
     case TypeKind::kString: {

@@ -228,8 +228,12 @@ const CoreModuleType* TypeArena::add(CoreModuleType t) {
 
 // ---- printing ---------------------------------------------------------------------------------
 
-std::string to_string(TypeRef t) {
+std::string to_string(TypeRef t, const TypeNames& names, bool define) {
   if (!t) return "_";
+  if (names && !define) {
+    if (const std::string* n = names(t)) return *n;
+  }
+  auto sub = [&](TypeRef x) { return to_string(x, names, false); };
   switch (t->kind) {
     case TypeKind::kBool: return "bool";
     case TypeKind::kS8: return "s8";
@@ -248,23 +252,23 @@ std::string to_string(TypeRef t) {
     case TypeKind::kRecord: {
       std::string s = "record { ";
       for (size_t i = 0; i < t->fields.size(); ++i)
-        s += (i ? ", " : "") + t->fields[i].name + ": " + to_string(t->fields[i].type);
+        s += (i ? ", " : "") + t->fields[i].name + ": " + sub(t->fields[i].type);
       return s + " }";
     }
     case TypeKind::kVariant: {
       std::string s = "variant { ";
       for (size_t i = 0; i < t->cases.size(); ++i) {
         s += (i ? ", " : "") + t->cases[i].name;
-        if (t->cases[i].type) s += "(" + to_string(t->cases[i].type) + ")";
+        if (t->cases[i].type) s += "(" + sub(t->cases[i].type) + ")";
       }
       return s + " }";
     }
     case TypeKind::kList:
-      return "list<" + to_string(t->element) +
+      return "list<" + sub(t->element) +
              (t->fixed_length ? ", " + std::to_string(*t->fixed_length) : std::string()) + ">";
     case TypeKind::kTuple: {
       std::string s = "tuple<";
-      for (size_t i = 0; i < t->elements.size(); ++i) s += (i ? ", " : "") + to_string(t->elements[i]);
+      for (size_t i = 0; i < t->elements.size(); ++i) s += (i ? ", " : "") + sub(t->elements[i]);
       return s + ">";
     }
     case TypeKind::kFlags:
@@ -273,18 +277,18 @@ std::string to_string(TypeRef t) {
       for (size_t i = 0; i < t->labels.size(); ++i) s += (i ? ", " : "") + t->labels[i];
       return s + " }";
     }
-    case TypeKind::kOption: return "option<" + to_string(t->element) + ">";
+    case TypeKind::kOption: return "option<" + sub(t->element) + ">";
     case TypeKind::kResult: {
       TypeRef ok = t->cases[0].type, err = t->cases[1].type;
       if (!ok && !err) return "result";
-      if (!err) return "result<" + to_string(ok) + ">";
-      return "result<" + (ok ? to_string(ok) : std::string("_")) + ", " + to_string(err) + ">";
+      if (!err) return "result<" + sub(ok) + ">";
+      return "result<" + (ok ? sub(ok) : std::string("_")) + ", " + sub(err) + ">";
     }
     case TypeKind::kOwn: return t->resource->name;
     case TypeKind::kBorrow: return "borrow<" + t->resource->name + ">";
-    case TypeKind::kStream: return t->element ? "stream<" + to_string(t->element) + ">" : "stream";
-    case TypeKind::kFuture: return t->element ? "future<" + to_string(t->element) + ">" : "future";
-    case TypeKind::kMap: return "map<" + to_string(t->element) + ", " + to_string(t->value) + ">";
+    case TypeKind::kStream: return t->element ? "stream<" + sub(t->element) + ">" : "stream";
+    case TypeKind::kFuture: return t->element ? "future<" + sub(t->element) + ">" : "future";
+    case TypeKind::kMap: return "map<" + sub(t->element) + ", " + sub(t->value) + ">";
   }
   return "?";
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,7 +151,10 @@ class TypeArena {
 };
 
 // "string", "list<u8>", "record { a: u8, b: string }" — WIT-like, for messages and `inspect`.
-std::string to_string(TypeRef t);
+// With `names`, a type that has a name is printed as that name wherever it appears inside another
+// type (and at the top too unless `define` is set, which prints the top type's structure).
+using TypeNames = std::function<const std::string*(TypeRef)>;
+std::string to_string(TypeRef t, const TypeNames& names = {}, bool define = false);
 std::string to_string(const FuncType& f);
 
 // The Canonical ABI's despecialisation: option, result and enum as variants, tuple as record.

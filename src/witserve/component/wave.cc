@@ -7,6 +7,8 @@
 // and flags both use braces), and lets errors name what the type wanted.
 #include "witserve/component/wave.h"
 
+#include "witserve/base/unicode.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -56,26 +58,6 @@ size_t decode_utf8(std::string_view s, size_t pos, char32_t* out) {
   if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
   *out = c;
   return len;
-}
-
-bool is_scalar(char32_t c) { return c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF); }
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += char(c);
-  } else if (c < 0x800) {
-    out += char(0xC0 | (c >> 6));
-    out += char(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += char(0xE0 | (c >> 12));
-    out += char(0x80 | ((c >> 6) & 0x3F));
-    out += char(0x80 | (c & 0x3F));
-  } else {
-    out += char(0xF0 | (c >> 18));
-    out += char(0x80 | ((c >> 12) & 0x3F));
-    out += char(0x80 | ((c >> 6) & 0x3F));
-    out += char(0x80 | (c & 0x3F));
-  }
 }
 
 std::string hex(uint32_t v) {
@@ -386,7 +368,7 @@ class Parser {
     if (pos_ >= src_.size()) return error(s, "invalid escape: \\u{ without a closing '}'");
     if (digits == 0) return error(s, "invalid escape: \\u{...} takes 1 to 6 hex digits");
     ++pos_;  // '}'
-    if (!is_scalar(v))
+    if (!is_unicode_scalar(v))
       return error(s, "invalid escape: \\u{" + hex(v) +
                           "} is not a Unicode scalar value (surrogates and values above 10ffff are not)");
     return char32_t(v);
@@ -893,7 +875,7 @@ void print_char(std::string& out, char32_t c, char quote) {
   if (c == char32_t(quote)) {
     out += '\\';
     out += quote;
-  } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || !is_scalar(c)) {
+  } else if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || !is_unicode_scalar(c)) {
     out += "\\u{" + hex(uint32_t(c)) + "}";
   } else {
     append_utf8(out, c);

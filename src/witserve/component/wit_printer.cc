@@ -13,49 +13,14 @@ class Printer {
  public:
   explicit Printer(const ResolvedComponent& c) {
     for (const auto& [ptr, name] : c.type_names) names_.emplace(ptr, name);
+    namer_ = [this](TypeRef t) -> const std::string* {
+      auto it = names_.find(t);
+      return it == names_.end() ? nullptr : &it->second;
+    };
   }
 
   std::string type(TypeRef t, TypeRef defining = nullptr) {
-    if (!t) return "_";
-    if (t != defining) {
-      auto it = names_.find(t);
-      if (it != names_.end()) return it->second;
-    }
-    switch (t->kind) {
-      case TypeKind::kRecord: {
-        std::string s = "record { ";
-        for (size_t i = 0; i < t->fields.size(); ++i)
-          s += (i ? ", " : "") + t->fields[i].name + ": " + type(t->fields[i].type);
-        return s + " }";
-      }
-      case TypeKind::kVariant: {
-        std::string s = "variant { ";
-        for (size_t i = 0; i < t->cases.size(); ++i) {
-          s += (i ? ", " : "") + t->cases[i].name;
-          if (t->cases[i].type) s += "(" + type(t->cases[i].type) + ")";
-        }
-        return s + " }";
-      }
-      case TypeKind::kList:
-        return "list<" + type(t->element) +
-               (t->fixed_length ? ", " + std::to_string(*t->fixed_length) : std::string()) + ">";
-      case TypeKind::kTuple: {
-        std::string s = "tuple<";
-        for (size_t i = 0; i < t->elements.size(); ++i) s += (i ? ", " : "") + type(t->elements[i]);
-        return s + ">";
-      }
-      case TypeKind::kOption: return "option<" + type(t->element) + ">";
-      case TypeKind::kResult: {
-        TypeRef ok = t->cases[0].type, err = t->cases[1].type;
-        if (!ok && !err) return "result";
-        if (!err) return "result<" + type(ok) + ">";
-        return "result<" + (ok ? type(ok) : std::string("_")) + ", " + type(err) + ">";
-      }
-      case TypeKind::kStream: return t->element ? "stream<" + type(t->element) + ">" : "stream";
-      case TypeKind::kFuture: return t->element ? "future<" + type(t->element) + ">" : "future";
-      case TypeKind::kMap: return "map<" + type(t->element) + ", " + type(t->value) + ">";
-      default: return to_string(t);
-    }
+    return to_string(t, namer_, t == defining && defining != nullptr);
   }
 
   std::string func(const FuncType& f, size_t skip_params = 0) {
@@ -153,6 +118,7 @@ class Printer {
 
  private:
   std::unordered_map<const void*, std::string> names_;
+  TypeNames namer_;
 };
 
 }  // namespace
