@@ -8,7 +8,8 @@
 //    checks strings-compact-utf16.wasm, so it is cross-checked where jco can run too.
 // 3. Every malformed/*.wasm must be rejected by jco transpile (wasm-tools' parser and validator),
 //    while the component it was derived from is accepted.
-// 4. Shape checks: js-values.wasm imports nothing; every component in components.json has cases.
+// 4. Shape checks: js-values, rust-values and as-values import nothing; every component in
+//    components.json has cases.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -100,7 +101,8 @@ for (const file of Object.keys(manifest.malformed)) {
   else if (process.env.VERBOSE) process.stdout.write(`ok   ${file}: ${error}\n`);
 }
 
-// 4: shape. js-values must import nothing but types (its world-level types become type imports).
+// 4: shape. js-values, rust-values and as-values must import nothing but types (world-level types
+// become type imports).
 function readLeb(b, pos) {
   let r = 0, shift = 0, x;
   do { x = b[pos++]; r += (x & 0x7f) * 2 ** shift; shift += 7; } while (x & 0x80);
@@ -131,9 +133,11 @@ function importKinds(bytes) {  // the externdesc sort of every top-level import 
   }
   return kinds;
 }
-checks++;
-const jsImports = importKinds(readFileSync(join(out, 'js-values.wasm')));
-if (jsImports.some((k) => k !== 0x03)) fail(`js-values.wasm imports more than types (externdesc sorts ${jsImports}): WASI crept in?`);
+for (const file of ['js-values.wasm', 'rust-values.wasm', 'as-values.wasm']) {
+  checks++;
+  const kinds = importKinds(readFileSync(join(out, file)));
+  if (kinds.some((k) => k !== 0x03)) fail(`${file} imports more than types (externdesc sorts ${kinds}): WASI crept in?`);
+}
 
 process.stdout.write(`verify: ${checks} checks, ${failures} failed\n`);
 process.exit(failures ? 1 : 0);

@@ -268,7 +268,8 @@ TEST_P(Differential, AgreesWithTheJcoReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, Differential,
-                         ::testing::Values("values", "strings", "resources", "js-values", "minimal", "types-only", "handmade"),
+                         ::testing::Values("values", "strings", "resources", "js-values", "rust-values", "as-values",
+                                           "minimal", "types-only", "handmade"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
