@@ -324,15 +324,32 @@ std::shared_ptr<RtFunc> host_func(
       }});
 }
 
+// A typed host function must fit the import: the host's function, called with the importer's
+// arguments, must accept them and return what the importer expects. The importer's abstract
+// resources stand for the host's (`host_resources`).
+Status check_host_type(const Linker::FuncDef& def, const FuncType& import_type, const std::string& what,
+                       const std::unordered_map<const ResourceType*, const ResourceType*>* host_resources) {
+  if (!def.type) return ok();
+  Matcher m;
+  std::string why;
+  if (host_resources)
+    for (const auto& [abstract, actual] : *host_resources) m.resource(actual, abstract, nullptr);
+  if (!m.func(*def.type, import_type, &why))
+    return link_error(what + " does not fit the host's function: the component expects " + to_string(import_type) +
+                      ", the host provides " + to_string(*def.type) + " (" + why + ")");
+  return ok();
+}
+
 // The runtime item for an import, built from the host's Linker definitions.
 Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name, const ExternType& t) {
   RtItem out;
   out.kind = t.kind;
   switch (t.kind) {
     case K::kFunc: {
-      const HostFunction* fn = impl.linker->find_func("", name);
+      const Linker::FuncDef* fn = impl.linker->find_func("", name);
       if (!fn) return link_error("import '" + name + "' (a function) is not provided by the host");
-      out.func = host_func(impl, *fn, t.func, nullptr);
+      WITSERVE_TRY(check_host_type(*fn, *t.func, "import '" + name + "'", nullptr));
+      out.func = host_func(impl, fn->fn, t.func, nullptr);
       return out;
     }
     case K::kInstance: {
@@ -351,10 +368,12 @@ Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name,
         item.kind = e.type.kind;
         switch (e.type.kind) {
           case K::kFunc: {
-            const HostFunction* fn = impl.linker->find_func(name, e.name);
+            const Linker::FuncDef* fn = impl.linker->find_func(name, e.name);
             if (!fn)
               return link_error("import '" + name + "': function '" + e.name + "' is not provided by the host");
-            item.func = host_func(impl, *fn, e.type.func, host_resources);
+            WITSERVE_TRY(check_host_type(*fn, *e.type.func, "import '" + name + "' function '" + e.name + "'",
+                                         host_resources.get()));
+            item.func = host_func(impl, fn->fn, e.type.func, host_resources);
             break;
           }
           case K::kType:
@@ -637,7 +656,11 @@ std::shared_ptr<const engine::Module> CompiledComponent::module_for(const ast::C
 // ---- Linker ---------------------------------------------------------------------------------
 
 void Linker::define_func(std::string instance, std::string name, HostFunction fn) {
-  funcs_[{std::move(instance), std::move(name)}] = std::move(fn);
+  funcs_[{std::move(instance), std::move(name)}] = FuncDef{std::move(fn), nullptr};
+}
+
+void Linker::define_func(std::string instance, std::string name, const FuncType* type, HostFunction fn) {
+  funcs_[{std::move(instance), std::move(name)}] = FuncDef{std::move(fn), type};
 }
 
 void Linker::define_resource(std::string instance, std::string name, std::function<void(uint32_t)> drop) {
@@ -663,7 +686,7 @@ static auto* find_named(const Map& m, const std::string& instance, const std::st
   return static_cast<decltype(&it->second)>(nullptr);
 }
 
-const HostFunction* Linker::find_func(const std::string& instance, const std::string& name) const {
+const Linker::FuncDef* Linker::find_func(const std::string& instance, const std::string& name) const {
   return find_named(funcs_, instance, name);
 }
 

@@ -52,6 +52,11 @@ class Linker {
   // Provides function `name` of the imported instance `instance` (e.g. "test:values/host",
   // "host-echo-string"), or a top-level function import when `instance` is empty.
   void define_func(std::string instance, std::string name, HostFunction fn);
+  // The same with the type the host implements. Instantiation then checks the import against it
+  // structurally (Matcher) and refuses a mismatch with a kLink error naming the import and both
+  // types. Build `type` with arena() so it lives as long as the linker.
+  void define_func(std::string instance, std::string name, const FuncType* type, HostFunction fn);
+  TypeArena& arena() { return *arena_; }
   // Provides resource type `name` of imported instance `instance`. `drop` runs when the last
   // owning handle is dropped by a guest (may be empty).
   void define_resource(std::string instance, std::string name,
@@ -61,11 +66,15 @@ class Linker {
     const ResourceType* type;
     std::function<void(uint32_t)> drop;
   };
-  const HostFunction* find_func(const std::string& instance, const std::string& name) const;
+  struct FuncDef {
+    HostFunction fn;
+    const FuncType* type = nullptr;  // null: accepts whatever type the import declares
+  };
+  const FuncDef* find_func(const std::string& instance, const std::string& name) const;
   const ResourceDef* find_resource(const std::string& instance, const std::string& name) const;
 
  private:
-  std::map<std::pair<std::string, std::string>, HostFunction> funcs_;
+  std::map<std::pair<std::string, std::string>, FuncDef> funcs_;
   std::map<std::pair<std::string, std::string>, ResourceDef> resources_;
   std::shared_ptr<TypeArena> arena_ = std::make_shared<TypeArena>();
 };

@@ -403,3 +403,44 @@ TEST(MalformedComponents, AreRefusedWithAnError) {
 
 }  // namespace
 }  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+// A host that declares its function types: an import that fits links; one that does not is
+// refused at instantiation with the import and both types named.
+TEST(TypedHostFunctions, ImportsAreCheckedAgainstTheHostsTypes) {
+  auto engine = *engine::make_engine("v8");
+  auto compiled = *CompiledComponent::compile(*engine, testing::built_component("strings-utf8"));
+  auto store = std::move(*engine->new_store());
+  auto echo = [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+    return std::optional<Value>(a[0]);
+  };
+
+  Linker good;
+  FuncType ok_type;
+  ok_type.params = {{"text", good.arena().primitive(TypeKind::kString)}};  // parameter names may differ
+  ok_type.result = good.arena().primitive(TypeKind::kString);
+  good.define_func("test:strings/host", "host-echo", good.arena().add(ok_type), echo);
+  auto inst = ComponentInstance::instantiate(compiled, *store, good);
+  ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+  auto r = (*inst)->call("via-host", std::vector<Value>{Value::string("typed")});
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(**r, Value::string("typed"));
+
+  Linker bad;
+  FuncType wrong;
+  wrong.params = {{"s", bad.arena().primitive(TypeKind::kString)}};
+  wrong.result = bad.arena().primitive(TypeKind::kU32);
+  bad.define_func("test:strings/host", "host-echo", bad.arena().add(wrong), echo);
+  auto refused = ComponentInstance::instantiate(compiled, *store, bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kLink);
+  const std::string& msg = refused.error().message();
+  EXPECT_NE(msg.find("'test:strings/host' function 'host-echo'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expects func(s: string) -> string"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("provides func(s: string) -> u32"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace witserve::component
