@@ -142,7 +142,12 @@ struct Scope final : ResourceHooks {
     bool live;
   };
   std::vector<Entry> handles{Entry{nullptr, 0, false, false}};  // index 0 is never valid
-  uint32_t borrows_this_call = 0;
+  // Spec state of this component instance: a trap leaves it unusable; it cannot be re-entered
+  // while a call into it runs; borrowed handles lent to it by a call must be dropped before that
+  // call returns (`lent` lists them for the call in progress).
+  bool trapped = false;
+  bool entered = false;
+  std::vector<uint32_t>* lent = nullptr;
 
   uint32_t add(Entry e) {
     e.live = true;
@@ -187,8 +192,9 @@ struct Scope final : ResourceHooks {
       return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not a " + want->name);
     uint32_t rep = impl->host[h].rep;
     if (implements(want)) return rep;  // the implementation sees its own representation
-    ++borrows_this_call;
-    return add({want, rep, false, true});
+    uint32_t index = add({want, rep, false, true});
+    if (lent) lent->push_back(index);
+    return index;
   }
 
   Result<RtItem> item(ast::SortIdx si) {
@@ -338,6 +344,45 @@ Status check_host_type(const Linker::FuncDef& def, const FuncType& import_type, 
     return link_error(what + " does not fit the host's function: the component expects " + to_string(import_type) +
                       ", the host provides " + to_string(*def.type) + " (" + why + ")");
   return ok();
+}
+
+// canon lift at run time: lower the arguments into the callee, run it, lift its result, run
+// post-return; with the spec's rules on the instance (no re-entry, no use after a trap, lent
+// borrows dropped before returning).
+Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::Func* post, const FuncType& type,
+                                         const CanonOptions& opts, std::span<const Value> args) {
+  if (s.trapped) return trap("the component instance trapped earlier and cannot be called again");
+  if (s.entered) return trap("the component instance cannot be re-entered while a call into it runs");
+  std::vector<uint32_t> lent;
+  struct Enter {
+    Scope& s;
+    std::vector<uint32_t>* saved;
+    Enter(Scope& sc, std::vector<uint32_t>* l) : s(sc), saved(sc.lent) { s.entered = true; s.lent = l; }
+    ~Enter() { s.entered = false; s.lent = saved; }
+  } enter(s, &lent);
+  // Once the guest has run, any failure leaves the instance in an unknown state.
+  auto guest_failed = [&](Error e) -> Error {
+    if (e.kind() == ErrorKind::kTrap || e.kind() == ErrorKind::kInterrupted || e.kind() == ErrorKind::kHost)
+      s.trapped = true;
+    return e;
+  };
+  CanonContext cx(opts);
+  auto core_args = cx.lower_params(type, args);
+  if (!core_args.ok()) return guest_failed(std::move(core_args).error());
+  std::vector<Val> core_results(type.flat_results.size());
+  if (auto st = core.call(*core_args, core_results); !st.ok()) return guest_failed(std::move(st).error());
+  auto result = cx.lift_results(type, core_results);
+  if (!result.ok()) return guest_failed(std::move(result).error());
+  if (post) {
+    if (auto st = post->call(core_results, {}); !st.ok()) return guest_failed(std::move(st).error());
+  }
+  for (uint32_t index : lent) {
+    if (index < s.handles.size() && s.handles[index].live && !s.handles[index].own) {
+      s.trapped = true;
+      return trap("borrowed handle " + std::to_string(index) + " was not dropped before the call returned");
+    }
+  }
+  return result;
 }
 
 // The runtime item for an import, built from the host's Linker definitions.
@@ -523,14 +568,7 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 Scope* sp = &s;
                 s.funcs.push_back(std::make_shared<RtFunc>(RtFunc{
                     type, [core, type, opts, post, sp](std::span<const Value> args) -> Result<std::optional<Value>> {
-                      CanonContext cx(opts);
-                      sp->borrows_this_call = 0;
-                      WITSERVE_ASSIGN_OR_RETURN(auto core_args, cx.lower_params(*type, args));
-                      std::vector<Val> core_results(type->flat_results.size());
-                      WITSERVE_TRY(core->call(core_args, core_results));
-                      auto result = cx.lift_results(*type, core_results);
-                      if (post) WITSERVE_TRY(post->call(core_results, {}));
-                      return result;
+                      return call_lifted(*sp, *core, post.get(), *type, opts, args);
                     }}));
                 break;
               }
@@ -571,10 +609,7 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                       [sp, r, self](std::span<const Val> a, std::span<Val>) -> Status {
                         WITSERVE_ASSIGN_OR_RETURN(Scope::Entry * e, sp->get(r, uint32_t(a[0].of.i32)));
                         e->live = false;
-                        if (!e->own) {
-                          if (sp->borrows_this_call) --sp->borrows_this_call;
-                          return ok();
-                        }
+                        if (!e->own) return ok();
                         return self->destroy(e->type, e->rep);
                       }));
                 }

@@ -374,7 +374,10 @@ TEST(InvalidGuestValues, EveryInvalidValueTraps) {
       {"misaligned-retptr", "not aligned"},
   };
   for (const auto& c : cases) {
-    auto r = (*inst)->call(c.name, {});
+    // A trap leaves an instance unusable (the spec's rule), so each case gets a fresh one.
+    auto fresh = ComponentInstance::instantiate(*compiled, *store, linker);
+    ASSERT_TRUE(fresh.ok()) << fresh.error().to_string();
+    auto r = (*fresh)->call(c.name, {});
     ASSERT_FALSE(r.ok()) << c.name;
     EXPECT_EQ(r.error().kind(), ErrorKind::kTrap) << c.name << ": " << r.error().to_string();
     EXPECT_NE(r.error().message().find(c.message_part), std::string::npos) << c.name << ": " << r.error().message();
@@ -382,6 +385,12 @@ TEST(InvalidGuestValues, EveryInvalidValueTraps) {
   auto good = (*inst)->call("good", {});
   ASSERT_TRUE(good.ok()) << good.error().to_string();
   EXPECT_EQ((*good)->as_unsigned(), 42u);
+
+  // After a trap the instance refuses every later call, even to a well-behaved export.
+  ASSERT_FALSE((*inst)->call("bad-char", {}).ok());
+  auto after = (*inst)->call("good", {});
+  ASSERT_FALSE(after.ok());
+  EXPECT_NE(after.error().message().find("trapped earlier"), std::string::npos) << after.error().message();
 }
 
 // Every malformed component the corpus derives (truncated, bad ids, bad LEBs, wrong versions, ...)
@@ -440,6 +449,66 @@ TEST(TypedHostFunctions, ImportsAreCheckedAgainstTheHostsTypes) {
   EXPECT_NE(msg.find("'test:strings/host' function 'host-echo'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("expects func(s: string) -> string"), std::string::npos) << msg;
   EXPECT_NE(msg.find("provides func(s: string) -> u32"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+// A host function that calls back into the component instance that called it is refused (no
+// re-entry), and the outer call fails with that reason.
+TEST(ComponentRules, ReentryIsRefused) {
+  auto engine = *engine::make_engine("v8");
+  auto compiled = *CompiledComponent::compile(*engine, testing::built_component("strings-utf8"));
+  auto store = std::move(*engine->new_store());
+  Linker linker;
+  ComponentInstance* self = nullptr;
+  std::string inner_error;
+  linker.define_func("test:strings/host", "host-echo",
+                     [&](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+                       auto r = self->call("echo", std::vector<Value>{a[0]});
+                       if (r.ok()) return r;
+                       inner_error = r.error().message();
+                       return std::move(r).error();
+                     });
+  auto inst = *ComponentInstance::instantiate(compiled, *store, linker);
+  self = inst.get();
+  auto r = inst->call("via-host", std::vector<Value>{Value::string("x")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(inner_error.find("cannot be re-entered"), std::string::npos) << inner_error;
+}
+
+}  // namespace
+}  // namespace witserve::component
+
+namespace witserve::component {
+namespace {
+
+TEST(ComponentRules, LentBorrowsMustBeDroppedBeforeReturning) {
+  auto engine = *engine::make_engine("v8");
+  std::ifstream in(std::string(WITSERVE_COMPONENT_WAT_DIR) + "/borrow_rules.wasm", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  auto compiled = CompiledComponent::compile(*engine, bytes);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().to_string();
+  auto store = std::move(*engine->new_store());
+  Linker linker;
+  linker.define_resource("host", "thing");
+  auto inst = *ComponentInstance::instantiate(*compiled, *store, linker);
+  uint32_t h = *inst->new_host_resource("host", "thing", 5);
+
+  auto ok_call = inst->call("drop-it", std::vector<Value>{Value::borrow(h)});
+  ASSERT_TRUE(ok_call.ok()) << ok_call.error().to_string();
+  EXPECT_EQ((*ok_call)->as_unsigned(), 1u);
+  ASSERT_NE(inst->host_handle(h), nullptr);  // lending did not take the host's handle away
+
+  auto kept = inst->call("keep", std::vector<Value>{Value::borrow(h)});
+  ASSERT_FALSE(kept.ok());
+  EXPECT_EQ(kept.error().kind(), ErrorKind::kTrap);
+  EXPECT_NE(kept.error().message().find("was not dropped before the call returned"), std::string::npos)
+      << kept.error().message();
 }
 
 }  // namespace
