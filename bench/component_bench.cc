@@ -6,6 +6,7 @@
 
 #include "built_components.h"
 #include "witserve/component/linker.h"
+#include "witserve/component/typed.h"
 #include "witserve/engine/engine.h"
 
 namespace witserve::component {
@@ -91,4 +92,29 @@ void BM_InstantiateMinimalComponent(benchmark::State& state) {
 BENCHMARK(BM_InstantiateMinimalComponent)->Unit(benchmark::kMicrosecond);
 }  // namespace
 }  // namespace witserve::component
+namespace witserve::component {
+namespace {
+// The same shapes through the typed fast path (typed.h): no Value trees.
+void BM_TypedCallString1KiB(benchmark::State& state) {
+  auto& f = fx();
+  auto echo = *TypedFunc<std::string(std::string)>::lookup(*f.values, "echo-string");
+  std::string arg(1024, 'x');
+  for (auto _ : state) benchmark::DoNotOptimize(echo.call(arg));
+  state.SetBytesProcessed(int64_t(state.iterations()) * 2048);
+}
+BENCHMARK(BM_TypedCallString1KiB);
+
+void BM_TypedCallRequestShapedRecord(benchmark::State& state) {
+  auto& f = fx();
+  using Rec = std::tuple<uint8_t, std::string, std::vector<std::tuple<std::string, std::string>>, double>;
+  auto echo = *TypedFunc<Rec(Rec)>::lookup(*f.values, "echo-record");
+  Rec arg{1, "/path/to/resource?query=1", {}, 0};
+  for (int i = 0; i < 16; ++i)
+    std::get<2>(arg).emplace_back("x-header-" + std::to_string(i), "value number " + std::to_string(i));
+  for (auto _ : state) benchmark::DoNotOptimize(echo.call(arg));
+}
+BENCHMARK(BM_TypedCallRequestShapedRecord);
+}  // namespace
+}  // namespace witserve::component
+
 BENCHMARK_MAIN();

@@ -2,6 +2,7 @@
 #include "witserve/base/unicode.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace witserve {
 
@@ -9,6 +10,15 @@ bool is_valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
   auto cont = [&](size_t k) { return k < n && (uint8_t(s[k]) & 0xC0) == 0x80; };
   while (i < n) {
+    // Fast path: eight ASCII bytes at a time (most header names, paths and bodies).
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
     uint8_t c = uint8_t(s[i]);
     if (c < 0x80) { ++i; continue; }
     if (c >= 0xC2 && c <= 0xDF) {

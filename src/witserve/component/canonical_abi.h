@@ -68,14 +68,18 @@ class CanonContext {
   Status store(const Value& v, TypeRef t, uint32_t ptr);
   Result<Value> load(TypeRef t, uint32_t ptr);
 
- private:
+  // ---- primitives, for the typed fast path (typed.h) ----
   Result<std::span<uint8_t>> mem();
   Status check_range(uint32_t ptr, uint64_t len, uint32_t align, const char* what);
   Result<uint32_t> realloc(uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size);
   Result<std::pair<uint32_t, uint32_t>> store_string(const std::string& s);
+  Result<std::string> load_string(uint32_t ptr, uint32_t tagged_units);
+  // Memory may have moved: the guest ran.
+  void invalidate_memory() { mem_valid_ = false; }
+
+ private:
   Result<std::pair<uint32_t, uint32_t>> store_utf16(const std::vector<char32_t>& cps, uint32_t src_units,
                                                      uint32_t tag);
-  Result<std::string> load_string(uint32_t ptr, uint32_t tagged_units);
   Result<std::pair<uint32_t, uint32_t>> store_list(const Value& v, TypeRef elem);
   Result<Value> load_list(uint32_t ptr, uint32_t length, TypeRef elem);
   Result<Value> lift_case(TypeRef t, uint32_t index, std::optional<Value> payload);

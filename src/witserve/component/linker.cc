@@ -23,6 +23,8 @@ Error trap(const std::string& what) { return Error(ErrorKind::kTrap, what); }
 struct RtFunc {
   const FuncType* type;
   std::function<Result<std::optional<Value>>(std::span<const Value>)> call;
+  // Lifted functions only: the same call with the lowering and lifting supplied by the caller.
+  std::function<Status(const ComponentInstance::LowerFn&, const ComponentInstance::LiftFn&)> raw;
 };
 
 struct RtInstance;
@@ -349,8 +351,9 @@ Status check_host_type(const Linker::FuncDef& def, const FuncType& import_type, 
 // canon lift at run time: lower the arguments into the callee, run it, lift its result, run
 // post-return; with the spec's rules on the instance (no re-entry, no use after a trap, lent
 // borrows dropped before returning).
-Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::Func* post, const FuncType& type,
-                                         const CanonOptions& opts, std::span<const Value> args) {
+Status call_lifted_raw(Scope& s, engine::Func& core, engine::Func* post, const FuncType& type,
+                       const CanonOptions& opts, const ComponentInstance::LowerFn& lower,
+                       const ComponentInstance::LiftFn& lift) {
   if (s.trapped) return trap("the component instance trapped earlier and cannot be called again");
   if (s.entered) return trap("the component instance cannot be re-entered while a call into it runs");
   std::vector<uint32_t> lent;
@@ -367,12 +370,12 @@ Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::F
     return e;
   };
   CanonContext cx(opts);
-  auto core_args = cx.lower_params(type, args);
-  if (!core_args.ok()) return guest_failed(std::move(core_args).error());
+  std::vector<Val> core_args;
+  if (auto st = lower(cx, core_args); !st.ok()) return guest_failed(std::move(st).error());
   std::vector<Val> core_results(type.flat_results.size());
-  if (auto st = core.call(*core_args, core_results); !st.ok()) return guest_failed(std::move(st).error());
-  auto result = cx.lift_results(type, core_results);
-  if (!result.ok()) return guest_failed(std::move(result).error());
+  if (auto st = core.call(core_args, core_results); !st.ok()) return guest_failed(std::move(st).error());
+  cx.invalidate_memory();
+  if (auto st = lift(cx, core_results); !st.ok()) return guest_failed(std::move(st).error());
   if (post) {
     if (auto st = post->call(core_results, {}); !st.ok()) return guest_failed(std::move(st).error());
   }
@@ -382,6 +385,25 @@ Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::F
       return trap("borrowed handle " + std::to_string(index) + " was not dropped before the call returned");
     }
   }
+  return ok();
+}
+
+// canon lift at run time with Values: lower the arguments into the callee, run it, lift its result,
+// run post-return; with the spec's rules on the instance (no re-entry, no use after a trap, lent
+// borrows dropped before returning).
+Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::Func* post, const FuncType& type,
+                                         const CanonOptions& opts, std::span<const Value> args) {
+  std::optional<Value> result;
+  WITSERVE_TRY(call_lifted_raw(
+      s, core, post, type, opts,
+      [&](CanonContext& cx, std::vector<Val>& out) -> Status {
+        WITSERVE_ASSIGN_OR_RETURN(out, cx.lower_params(type, args));
+        return ok();
+      },
+      [&](CanonContext& cx, std::span<const Val> core_results) -> Status {
+        WITSERVE_ASSIGN_OR_RETURN(result, cx.lift_results(type, core_results));
+        return ok();
+      }));
   return result;
 }
 
@@ -567,8 +589,12 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 }
                 Scope* sp = &s;
                 s.funcs.push_back(std::make_shared<RtFunc>(RtFunc{
-                    type, [core, type, opts, post, sp](std::span<const Value> args) -> Result<std::optional<Value>> {
+                    type,
+                    [core, type, opts, post, sp](std::span<const Value> args) -> Result<std::optional<Value>> {
                       return call_lifted(*sp, *core, post.get(), *type, opts, args);
+                    },
+                    [core, type, opts, post, sp](const LowerFn& lower, const LiftFn& lift) -> Status {
+                      return call_lifted_raw(*sp, *core, post.get(), *type, opts, lower, lift);
                     }}));
                 break;
               }
@@ -776,6 +802,21 @@ Result<std::optional<Value>> ComponentInstance::call(std::string_view name, std:
                                            (instance.empty() ? std::string() : std::string(instance) + "#") +
                                            std::string(name) + "'");
   return i->func->call(args);
+}
+
+Status ComponentInstance::call_raw(std::string_view name, std::string_view instance, const LowerFn& lower,
+                                   const LiftFn& lift) {
+  const RtItem* i = find_export(*impl_->exports, name, instance);
+  if (!i || i->kind != K::kFunc || !i->func->raw)
+    return Error(ErrorKind::kNotFound, "no exported lifted function '" + std::string(name) + "'");
+  return i->func->raw(lower, lift);
+}
+
+Result<ComponentInstance::RawEntry> ComponentInstance::raw_entry(std::string_view name, std::string_view instance) {
+  const RtItem* i = find_export(*impl_->exports, name, instance);
+  if (!i || i->kind != K::kFunc || !i->func->raw)
+    return Error(ErrorKind::kNotFound, "no exported lifted function '" + std::string(name) + "'");
+  return i->func->raw;
 }
 
 const HostHandle* ComponentInstance::host_handle(uint32_t h) const {

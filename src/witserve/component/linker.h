@@ -106,6 +106,16 @@ class ComponentInstance {
   // representation `rep`, for passing to the guest as Value::own/borrow.
   Result<uint32_t> new_host_resource(const std::string& instance, const std::string& name, uint32_t rep);
 
+  // The raw entry to an exported (lifted) function, for typed calls (typed.h): `lower` fills the
+  // core arguments, `lift` reads the core results, both through the call's CanonContext; the
+  // instance rules (no re-entry, no use after a trap) and post-return apply as for call().
+  using LowerFn = std::function<Status(class CanonContext&, std::vector<engine::Val>&)>;
+  using LiftFn = std::function<Status(class CanonContext&, std::span<const engine::Val>)>;
+  Status call_raw(std::string_view name, std::string_view instance, const LowerFn& lower, const LiftFn& lift);
+  // The same entry looked up once, for callers that call the same export repeatedly.
+  using RawEntry = std::function<Status(const LowerFn&, const LiftFn&)>;
+  Result<RawEntry> raw_entry(std::string_view name, std::string_view instance);
+
   // Drops a resource handle the host received (own: runs the resource's destructor).
   Status drop(uint32_t host_handle);
   const HostHandle* host_handle(uint32_t h) const;

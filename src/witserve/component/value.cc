@@ -1,6 +1,8 @@
 // Value equality and type checking. See value.h.
 #include "witserve/component/value.h"
 
+#include "witserve/base/unicode.h"
+
 #include <cmath>
 
 namespace witserve::component {
@@ -32,6 +34,9 @@ Status check_value(const Value& v, TypeRef t) {
   if (!kind_fits(v.kind(), t->kind))
     return mismatch("expected a value of type " + to_string(t));
   switch (t->kind) {
+    case TypeKind::kString:
+      if (!is_valid_utf8(v.as_string())) return mismatch("string is not valid UTF-8");
+      return ok();
     case TypeKind::kChar: {
       char32_t c = v.as_char();
       if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return mismatch("not a Unicode scalar value");

@@ -97,3 +97,18 @@ TEST(ByteReader, Signed64NineByteSignExtension) {
 
 }  // namespace
 }  // namespace witserve
+
+namespace witserve {
+namespace {
+
+// The 8-bytes-at-a-time ASCII path must still find a bad byte right after, or inside, a run.
+TEST(Utf8, LongAsciiRunsThenInvalidBytes) {
+  EXPECT_TRUE(is_valid_utf8(std::string(1000, 'a')));
+  EXPECT_FALSE(is_valid_utf8(std::string(16, 'a') + "\xff"));
+  EXPECT_FALSE(is_valid_utf8(std::string(8, 'a') + "\xC3"));                  // truncated sequence at the end
+  EXPECT_FALSE(is_valid_utf8("abc\xed\xa0\x80" + std::string(20, 'z')));     // a surrogate before a run
+  EXPECT_TRUE(is_valid_utf8(std::string(9, 'a') + "\xC3\xA9" + std::string(9, 'b')));
+}
+
+}  // namespace
+}  // namespace witserve

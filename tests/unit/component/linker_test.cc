@@ -513,3 +513,66 @@ TEST(ComponentRules, LentBorrowsMustBeDroppedBeforeReturning) {
 
 }  // namespace
 }  // namespace witserve::component
+
+#include "witserve/component/typed.h"
+
+namespace witserve::component {
+namespace {
+
+// The typed fast path: the same calls as the Value tests, with C++ types, on the C `values`
+// component; signatures are checked once at lookup.
+TEST(TypedFunc, CallsWithCppValues) {
+  auto engine = *engine::make_engine("v8");
+  auto compiled = *CompiledComponent::compile(*engine, testing::built_component("values"));
+  auto store = std::move(*engine->new_store());
+  Linker linker;
+  auto echo = [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
+    return std::optional<Value>(a[0]);
+  };
+  for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string", "host-echo-variant",
+                        "host-echo-option", "host-echo-result", "host-sum20"})
+    linker.define_func("test:values/host", f, echo);
+  auto inst = *ComponentInstance::instantiate(compiled, *store, linker);
+
+  auto add = *TypedFunc<int64_t(int64_t, int64_t)>::lookup(*inst, "add-s64");
+  EXPECT_EQ(*add.call(-5, 12), 7);
+  auto echo_f64 = *TypedFunc<double(double)>::lookup(*inst, "echo-f64");
+  EXPECT_EQ(*echo_f64.call(2.5), 2.5);
+  auto echo_bool = *TypedFunc<bool(bool)>::lookup(*inst, "echo-bool");
+  EXPECT_TRUE(*echo_bool.call(true));
+
+  auto rev = *TypedFunc<std::string(std::string)>::lookup(*inst, "reverse-string");
+  EXPECT_EQ(*rev.call("h\xC3\xA9llo"), "oll\xC3\xA9h");
+  auto bytes = *TypedFunc<std::vector<uint8_t>(std::vector<uint8_t>)>::lookup(*inst, "echo-list-u8");
+  EXPECT_EQ(*bytes.call({1, 2, 255}), (std::vector<uint8_t>{1, 2, 255}));
+  auto strs = *TypedFunc<std::vector<std::string>(std::vector<std::string>)>::lookup(*inst, "echo-list-string");
+  EXPECT_EQ(*strs.call({"a", "", "ccc"}), (std::vector<std::string>{"a", "", "ccc"}));
+  auto opt = *TypedFunc<std::optional<std::string>(std::optional<std::string>)>::lookup(*inst, "echo-option");
+  EXPECT_EQ(*opt.call(std::nullopt), std::nullopt);
+  EXPECT_EQ(*opt.call("x"), std::optional<std::string>("x"));
+
+  using Rec = std::tuple<uint8_t, std::string, std::vector<std::tuple<std::string, std::string>>, double>;
+  auto rec = *TypedFunc<Rec(Rec)>::lookup(*inst, "echo-record");
+  Rec r{7, "bee", {{"k1", "v1"}, {"k2", "v2"}}, 2.5};
+  EXPECT_EQ(*rec.call(r), r);
+  auto tup = *TypedFunc<std::tuple<uint32_t, std::string, bool>(std::tuple<uint32_t, std::string, bool>)>::lookup(
+      *inst, "echo-tuple");
+  EXPECT_EQ(*tup.call({9, "x", true}), (std::tuple<uint32_t, std::string, bool>{9, "x", true}));
+
+  // 20 parameters spill through memory; a record result comes back through a return pointer.
+  auto sum20 = *TypedFunc<uint64_t(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
+                                   uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t,
+                                   uint32_t, uint32_t, uint32_t, uint32_t)>::lookup(*inst, "sum20");
+  EXPECT_EQ(*sum20.call(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), 210u);
+  auto stats = *TypedFunc<std::tuple<uint32_t, uint64_t, uint32_t, uint32_t, double>(std::vector<uint32_t>)>::lookup(
+      *inst, "make-stats");
+  EXPECT_EQ(*stats.call({2, 4, 9}), (std::tuple<uint32_t, uint64_t, uint32_t, uint32_t, double>{3, 15, 2, 9, 5.0}));
+
+  // A C++ signature that does not fit the export is refused at lookup, naming the type.
+  auto wrong = TypedFunc<uint32_t(std::string)>::lookup(*inst, "reverse-string");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message().find("func(s: string) -> string"), std::string::npos) << wrong.error().message();
+}
+
+}  // namespace
+}  // namespace witserve::component
