@@ -3,6 +3,7 @@
 #include "witserve/engine/v8/platform.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace witserve::engine::v8backend {
@@ -71,6 +72,8 @@ Status initialize_v8_once(const EngineOptions& options) {
   }
   for (const char* flag : kDefaultFlags) v8::V8::SetFlagsFromString(flag);
   for (const auto& flag : options.flags) v8::V8::SetFlagsFromString(flag.c_str(), flag.size());
+  // For tuning and diagnosis: extra V8 flags from the environment, applied last.
+  if (const char* extra = std::getenv("WITSERVE_V8_FLAGS")) v8::V8::SetFlagsFromString(extra);
   int threads = options.compile_threads > 0
                     ? options.compile_threads
                     : std::max(1, int(std::thread::hardware_concurrency()));
