@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "built_components.h"
+#include "test_hosts.h"
 #include "witserve/component/linker.h"
 #include "witserve/component/typed.h"
 #include "witserve/engine/engine.h"
@@ -18,12 +19,7 @@ struct Fixture {
   Linker linker;
   std::unique_ptr<ComponentInstance> values, minimal;
   Fixture() {
-    auto echo = [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
-      return std::optional<Value>(a[0]);
-    };
-    for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string", "host-echo-variant",
-                          "host-echo-option", "host-echo-result", "host-sum20"})
-      linker.define_func("test:values/host", f, echo);
+    testing::define_values_host(linker);
     auto v = CompiledComponent::compile(*engine, testing::built_component("values"));
     values = std::move(*ComponentInstance::instantiate(*v, *store, linker));
     auto m = CompiledComponent::compile(*engine, testing::built_component("minimal"));

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "built_components.h"
+#include "test_hosts.h"
 #include "witserve/component/linker.h"
 #include "witserve/engine/engine.h"
 
@@ -228,18 +229,8 @@ TEST_P(Differential, AgreesWithTheJcoReference) {
     Linker linker;
     std::vector<uint32_t> things;  // host-thing reps -> values
     uint32_t things_dropped = 0;
-    auto echo = [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
-      return std::optional<Value>(a[0]);
-    };
-    for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string", "host-echo-variant",
-                          "host-echo-option", "host-echo-result"})
-      linker.define_func("test:values/host", f, echo);
-    linker.define_func("test:values/host", "host-sum20", [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
-      uint64_t sum = 0;
-      for (const auto& v : a) sum += v.as_unsigned();
-      return std::optional<Value>(Value::u64(sum));
-    });
-    linker.define_func("test:strings/host", "host-echo", echo);
+    testing::define_values_host(linker);
+    testing::define_strings_host(linker);
     linker.define_resource("test:resources/host", "host-thing", [&](uint32_t) { ++things_dropped; });
     linker.define_func("test:resources/host", "[constructor]host-thing",
                        [&](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {

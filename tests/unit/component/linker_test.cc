@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "built_components.h"
+#include "test_hosts.h"
 #include "witserve/engine/engine.h"
 
 namespace witserve::component {
@@ -30,18 +31,7 @@ class ValuesComponent : public ::testing::Test {
 
   void SetUp() override {
     store_ = std::move(*engine_->new_store());
-    auto echo = [](const FuncType&, std::span<const Value> args) -> Result<std::optional<Value>> {
-      return std::optional<Value>(args[0]);
-    };
-    for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string",
-                          "host-echo-variant", "host-echo-option", "host-echo-result"})
-      linker_.define_func("test:values/host", f, echo);
-    linker_.define_func("test:values/host", "host-sum20",
-                        [](const FuncType&, std::span<const Value> args) -> Result<std::optional<Value>> {
-                          uint64_t sum = 0;
-                          for (const auto& a : args) sum += a.as_unsigned();
-                          return std::optional<Value>(Value::u64(sum));
-                        });
+    testing::define_values_host(linker_);
     auto inst = ComponentInstance::instantiate(compiled_, *store_, linker_);
     ASSERT_TRUE(inst.ok()) << inst.error().to_string();
     instance_ = std::move(*inst);
@@ -179,10 +169,7 @@ class StringsComponent : public ::testing::TestWithParam<std::string> {
     auto c = CompiledComponent::compile(*engine_, testing::built_component("strings-" + GetParam()));
     ASSERT_TRUE(c.ok()) << c.error().to_string();
     store_ = std::move(*engine_->new_store());
-    linker_.define_func("test:strings/host", "host-echo",
-                        [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
-                          return std::optional<Value>(a[0]);
-                        });
+    testing::define_strings_host(linker_);
     auto inst = ComponentInstance::instantiate(*c, *store_, linker_);
     ASSERT_TRUE(inst.ok()) << inst.error().to_string();
     instance_ = std::move(*inst);
@@ -526,12 +513,7 @@ TEST(TypedFunc, CallsWithCppValues) {
   auto compiled = *CompiledComponent::compile(*engine, testing::built_component("values"));
   auto store = std::move(*engine->new_store());
   Linker linker;
-  auto echo = [](const FuncType&, std::span<const Value> a) -> Result<std::optional<Value>> {
-    return std::optional<Value>(a[0]);
-  };
-  for (const char* f : {"host-echo-string", "host-echo-record", "host-echo-list-string", "host-echo-variant",
-                        "host-echo-option", "host-echo-result", "host-sum20"})
-    linker.define_func("test:values/host", f, echo);
+  testing::define_values_host(linker);
   auto inst = *ComponentInstance::instantiate(compiled, *store, linker);
 
   auto add = *TypedFunc<int64_t(int64_t, int64_t)>::lookup(*inst, "add-s64");
