@@ -61,30 +61,22 @@ void BM_InstantiateWithHostImports(benchmark::State& state) {
 }
 BENCHMARK(BM_InstantiateWithHostImports)->Unit(benchmark::kMicrosecond);
 
-void BM_CallAdd(benchmark::State& state) {
+// One export of numeric.wat called repeatedly with fixed arguments.
+void call_numeric(benchmark::State& state, const char* name, std::vector<Val> args) {
   auto& f = fixture();
   auto inst = std::move(*f.store->instantiate(*f.engine->compile(testing::wasm_file("numeric")), {}));
-  auto add = inst->func("add");
-  Val args[2] = {Val::i32(1), Val::i32(2)};
+  auto func = inst->func(name);
   Val r[1];
   for (auto _ : state) {
-    Status st = add->call(args, r);
+    Status st = func->call(args, r);
     benchmark::DoNotOptimize(st);
   }
 }
+
+void BM_CallAdd(benchmark::State& state) { call_numeric(state, "add", {Val::i32(1), Val::i32(2)}); }
 BENCHMARK(BM_CallAdd);
 
-void BM_CallAdd64(benchmark::State& state) {
-  auto& f = fixture();
-  auto inst = std::move(*f.store->instantiate(*f.engine->compile(testing::wasm_file("numeric")), {}));
-  auto add = inst->func("add64");
-  Val args[2] = {Val::i64(1), Val::i64(2)};
-  Val r[1];
-  for (auto _ : state) {
-    Status st = add->call(args, r);
-    benchmark::DoNotOptimize(st);
-  }
-}
+void BM_CallAdd64(benchmark::State& state) { call_numeric(state, "add64", {Val::i64(1), Val::i64(2)}); }
 BENCHMARK(BM_CallAdd64);
 
 // host -> wasm -> host -> wasm: one call that crosses the boundary three times.

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "built_components.h"
+#include "component_files.h"
 #include "test_hosts.h"
 #include "witserve/engine/engine.h"
 
@@ -335,10 +336,7 @@ namespace {
 // host goes on serving.
 TEST(InvalidGuestValues, EveryInvalidValueTraps) {
   auto engine = *engine::make_engine("v8");
-  std::ifstream in(std::string(WITSERVE_COMPONENT_WAT_DIR) + "/invalid_values.wasm", std::ios::binary);
-  ASSERT_TRUE(in);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
-  auto compiled = CompiledComponent::compile(*engine, bytes);
+  auto compiled = CompiledComponent::compile(*engine, testing::component_wat_file("invalid_values"));
   ASSERT_TRUE(compiled.ok()) << compiled.error().to_string();
   auto store = std::move(*engine->new_store());
   Linker linker;
@@ -475,10 +473,7 @@ namespace {
 
 TEST(ComponentRules, LentBorrowsMustBeDroppedBeforeReturning) {
   auto engine = *engine::make_engine("v8");
-  std::ifstream in(std::string(WITSERVE_COMPONENT_WAT_DIR) + "/borrow_rules.wasm", std::ios::binary);
-  ASSERT_TRUE(in);
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
-  auto compiled = CompiledComponent::compile(*engine, bytes);
+  auto compiled = CompiledComponent::compile(*engine, testing::component_wat_file("borrow_rules"));
   ASSERT_TRUE(compiled.ok()) << compiled.error().to_string();
   auto store = std::move(*engine->new_store());
   Linker linker;
