@@ -14,6 +14,8 @@
 #include "witserve/component/wave.h"
 #include "witserve/component/wit_printer.h"
 #include "witserve/engine/engine.h"
+#include "witserve/manifest/manifest.h"
+#include "witserve/server/serve.h"
 
 namespace {
 
@@ -153,12 +155,56 @@ int main(int argc, char** argv) {
   callc->add_option("export", call_name, "exported function: NAME or INTERFACE#NAME")->required();
   callc->add_option("args", wave_args, "arguments in WAVE, e.g. '\"hi\"' or '{a: 1, b: [2, 3]}'");
 
+  // serve and run share the server flags; each overrides the manifest's value when given.
+  std::string manifest_file = "witserve.toml", run_file, listen, admin_listen, native_hello;
+  int threads = -1;
+  auto* serve = app.add_subcommand("serve", "Serve the routes of a manifest (hot reload, admin API)");
+  serve->add_option("manifest", manifest_file, "routing manifest (TOML)")->capture_default_str()->check(CLI::ExistingFile);
+  auto* run = app.add_subcommand("run", "Serve one component on every path");
+  run->add_option("component", run_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
+  for (auto* sub : {serve, run}) {
+    sub->add_option("--listen", listen, "address to listen on, HOST:PORT (port 0: any free port)");
+    sub->add_option("--threads", threads, "worker threads (0: one per core)");
+    sub->add_option("--native-hello", native_hello, "serve a native C++ hello route at this path (benchmarks)");
+  }
+  serve->add_option("--admin-listen", admin_listen, "admin API address, HOST:PORT");
+
   CLI11_PARSE(app, argc, argv);
   if (!log::set_level(log_level)) {
     std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
     return 2;
   }
 
+  if (*serve || *run) {
+    server::ServeOptions options;
+    if (*serve) {
+      auto m = manifest::load_manifest(manifest_file);
+      if (!m.ok()) {
+        std::fprintf(stderr, "witserve: the manifest has errors:\n%s\n", m.error().message().c_str());
+        return 1;
+      }
+      options.manifest = std::move(*m);
+    } else {
+      options.manifest = server::single_component_manifest(run_file);
+    }
+    for (auto [flag, target] : {std::pair{&listen, &options.manifest.server.listen},
+                                std::pair{&admin_listen, &options.manifest.admin.listen}}) {
+      if (flag->empty()) continue;
+      auto a = manifest::parse_listen_address(*flag);
+      if (!a.ok()) {
+        std::fprintf(stderr, "witserve: %s\n", a.error().message().c_str());
+        return 2;
+      }
+      *target = *a;
+    }
+    if (threads >= 0) options.manifest.server.threads = threads;
+    options.native_hello_path = native_hello;
+    if (auto st = server::serve(std::move(options)); !st.ok()) {
+      std::fprintf(stderr, "witserve: %s\n", st.error().message().c_str());
+      return 1;
+    }
+    return 0;
+  }
   if (*version) {
     std::printf("witserve 0.1.0\n");
     return 0;

@@ -1,0 +1,308 @@
+// Beast sessions and per-thread acceptors (see server.h). Each Worker is touched only by its own
+// thread, except for the posts that start and stop it.
+#include "witserve/http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "witserve/base/log.h"
+
+namespace witserve::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using BeastRequest = bhttp::request<bhttp::vector_body<uint8_t>>;
+using BeastResponse = bhttp::response<bhttp::vector_body<uint8_t>>;
+
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+struct Worker;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, tcp::socket socket);
+  ~Session();
+  void start() { read_request(); }
+  // Shutdown: close now if waiting for a request; otherwise close after the current response.
+  void shutdown();
+
+ private:
+  void read_request();
+  void on_header(beast::error_code ec);
+  void on_body(beast::error_code ec);
+  void respond(Response&& r, bool keep_alive);
+  void fail_request(unsigned status, std::string_view why);
+  void close();
+
+  Worker& worker_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::vector_body<uint8_t>>> parser_;
+  std::shared_ptr<BeastResponse> out_;
+  bool reading_ = false;
+  bool closing_ = false;
+};
+
+struct Worker {
+  unsigned index = 0;
+  const ServerOptions* options = nullptr;
+  std::unordered_set<Session*> sessions;  // declared before ioc: outlives the sessions it holds
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  Handler handler;  // made, used and destroyed on the worker's thread
+  bool stopping = false;
+  std::atomic<bool> done{false};
+  std::thread thread;
+
+  void accept() {
+    acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) {
+                               if (ec != asio::error::operation_aborted && !stopping) {
+                                 spdlog::warn("{}: accept failed: {}", options->name, ec.message());
+                                 accept();
+                               }
+                               return;
+                             }
+                             socket.set_option(tcp::no_delay(true));
+                             std::make_shared<Session>(*this, std::move(socket))->start();
+                             if (!stopping) accept();
+                           });
+  }
+
+  void begin_stop() {
+    stopping = true;
+    beast::error_code ignored;
+    if (acceptor) acceptor->close(ignored);
+    // Copy: shutdown() may destroy sessions.
+    std::vector<Session*> open(sessions.begin(), sessions.end());
+    for (Session* s : open)
+      if (sessions.count(s)) s->shutdown();
+  }
+};
+
+Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
+  worker_.sessions.insert(this);
+}
+Session::~Session() { worker_.sessions.erase(this); }
+
+void Session::shutdown() {
+  closing_ = true;
+  if (reading_) close();
+}
+
+void Session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+}
+
+void Session::read_request() {
+  if (closing_ || worker_.stopping) return close();
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(worker_.options->max_body);
+  reading_ = true;
+  stream_.expires_after(buffer_.size() ? worker_.options->read_timeout : worker_.options->idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+}
+
+void Session::on_header(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) return fail_request(413, "request body over the size limit");
+  if (ec == bhttp::error::header_limit) return fail_request(431, "request header fields too large");
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof || (ec && closing_)) {
+    reading_ = false;
+    return close();
+  }
+  if (ec) return fail_request(400, ec.message());
+  // The head is in: the body (if any) must follow within the read timeout.
+  stream_.expires_after(worker_.options->read_timeout);
+  auto& req = parser_->get();
+  if (auto it = req.find(bhttp::field::expect); it != req.end()) {
+    if (!beast::iequals(it->value(), "100-continue")) return fail_request(417, "unsupported Expect");
+    // The client waits for permission before sending the body.
+    auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, req.version());
+    bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
+                        [self](beast::error_code ec, size_t) { self->on_body(ec); });
+    });
+    return;
+  }
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+}
+
+void Session::on_body(beast::error_code ec) {
+  reading_ = false;
+  if (ec == bhttp::error::body_limit) return fail_request(413, "request body over the size limit");
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
+      ec == asio::error::connection_reset || ec == asio::error::eof)
+    return close();
+  if (ec) return fail_request(400, ec.message());
+
+  BeastRequest msg = parser_->release();
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.headers.reserve(std::distance(msg.begin(), msg.end()));
+  for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  req.body = std::move(msg.body());
+  bool keep_alive = msg.keep_alive();
+
+  Response res;
+  worker_.handler(req, res);
+  respond(std::move(res), keep_alive && !res.close);
+}
+
+void Session::fail_request(unsigned status, std::string_view why) {
+  reading_ = false;
+  spdlog::debug("{}: bad request ({}): {}", worker_.options->name, status, why);
+  Response res;
+  res.status = uint16_t(status);
+  res.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+  std::string body = std::string(why) + "\n";
+  res.body.assign(body.begin(), body.end());
+  respond(std::move(res), false);
+}
+
+void Session::respond(Response&& r, bool keep_alive) {
+  out_ = std::make_shared<BeastResponse>();
+  out_->result(r.status);
+  out_->version(11);
+  for (auto& [name, value] : r.headers) out_->insert(name, value);
+  out_->body() = std::move(r.body);
+  if (closing_ || worker_.stopping) keep_alive = false;
+  out_->keep_alive(keep_alive);
+  out_->prepare_payload();
+  stream_.expires_after(worker_.options->read_timeout);
+  bhttp::async_write(stream_, *out_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+    self->out_.reset();
+    if (ec || !keep_alive) return self->close();
+    self->read_request();
+  });
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<std::unique_ptr<Worker>> workers;
+  uint16_t port = 0;
+  bool stopped = false;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { stop(); }
+uint16_t Server::port() const { return impl_->port; }
+unsigned Server::threads() const { return unsigned(impl_->workers.size()); }
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options, HandlerFactory factory) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  const ServerOptions& opt = impl->options;
+  unsigned n = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  beast::error_code ec;
+  auto address = asio::ip::make_address(opt.host, ec);
+  if (ec) return Error(ErrorKind::kInvalidArgument, "bad listen address '" + opt.host + "': " + ec.message());
+  uint16_t port = opt.port;
+  for (unsigned i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->index = i;
+    w->options = &impl->options;
+    tcp::endpoint ep(address, port);
+    w->acceptor.emplace(w->ioc);
+    auto& a = *w->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Error(ErrorKind::kIo, fmt::format("{}: cannot listen on {}:{}: {}", opt.name, opt.host, port, ec.message()));
+    port = a.local_endpoint().port();  // the first acceptor picks the port when 0 was asked for
+    impl->workers.push_back(std::move(w));
+  }
+  impl->port = port;
+
+  // Start the threads; each makes its handler, then reports.
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned ready = 0;
+  std::vector<std::string> failures;
+  for (auto& wp : impl->workers) {
+    Worker* w = wp.get();
+    w->thread = std::thread([w, &factory, &mu, &cv, &ready, &failures] {
+      auto handler = factory(w->index);
+      {
+        std::lock_guard lock(mu);
+        if (handler.ok()) w->handler = std::move(*handler);
+        else failures.push_back(handler.error().message());
+        ++ready;
+      }
+      cv.notify_all();
+      if (w->handler) {
+        w->accept();
+        w->ioc.run();
+      }
+      w->handler = nullptr;
+      w->done = true;
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return ready == impl->workers.size(); });
+  }
+  auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
+  if (!failures.empty()) {
+    server->stop();
+    return Error(ErrorKind::kInternal, "worker setup failed: " + failures.front());
+  }
+  spdlog::info("{}: listening on http://{}:{} with {} thread{}", opt.name, opt.host, port, n, n == 1 ? "" : "s");
+  return server;
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  for (auto& w : impl_->workers) asio::post(w->ioc, [w = w.get()] { w->begin_stop(); });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (auto& w : impl_->workers) {
+    // Past the grace period, connections still open are cut.
+    while (!w->done && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    w->ioc.stop();
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+bool valid_status(unsigned status) { return status >= 100 && status <= 999; }
+
+bool valid_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    bool tchar = std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
+bool valid_field_value(std::string_view value) {
+  for (unsigned char c : value)
+    if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
+}
+
+}  // namespace witserve::http

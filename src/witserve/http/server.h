@@ -1,0 +1,83 @@
+// The HTTP/1.1 server: Boost.Beast over Asio, one thread per core. Each worker thread owns an
+// io_context, an SO_REUSEPORT acceptor on the shared address, its connections, and the request
+// handler made for it on that thread (so a handler may own per-thread state such as an engine
+// Store). Nothing here knows about WebAssembly.
+//
+// Limits: the request head (16 KiB) and body (ServerOptions::max_body) are bounded while reading;
+// a request that does not arrive in time, or a connection idle past the keep-alive timeout, is
+// closed. Malformed HTTP gets 400, an oversized body 413, and the connection is closed after them.
+//
+// Threads: start() and stop() from one controlling thread; handlers run on the worker threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "witserve/base/result.h"
+
+namespace witserve::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;
+  std::string target;  // path and query as received
+  Headers headers;     // in the order received, names as sent
+  std::vector<uint8_t> body;
+};
+
+struct Response {
+  uint16_t status = 200;
+  Headers headers;  // content-length is set by the server; handlers must not send framing headers
+  std::vector<uint8_t> body;
+  bool close = false;  // close the connection after this response
+};
+
+// Answers one request on a worker thread. It runs synchronously on the worker's event loop.
+using Handler = std::function<void(Request& request, Response& response)>;
+// Called once on each worker thread as it starts (index 0..threads-1), to make its handler.
+using HandlerFactory = std::function<Result<Handler>(unsigned worker)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9090;  // 0: any free port (see Server::port())
+  unsigned threads = 0;  // 0: one per core
+  uint64_t max_body = 10 << 20;
+  std::chrono::milliseconds read_timeout{30'000};  // for a whole request once it has started
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections waiting for a request
+  std::string name = "http";                       // for log lines
+};
+
+class Server {
+ public:
+  // Binds, starts the workers and returns once every worker has made its handler; an address
+  // that cannot be bound or a handler factory failing is an Error.
+  static Result<std::unique_ptr<Server>> start(ServerOptions options, HandlerFactory factory);
+  ~Server();  // stop()s
+
+  uint16_t port() const;     // the bound port
+  unsigned threads() const;  // the number of workers
+
+  // Graceful shutdown: stops accepting, lets responses being written finish, closes idle
+  // connections, and returns when every worker thread has ended (after at most `grace`).
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10'000));
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The reason phrase-free status check handlers' responses go through: 100..999 is sendable.
+bool valid_status(unsigned status);
+// An HTTP field name (RFC 9110 token) and field value (no CR, LF or NUL).
+bool valid_field_name(std::string_view name);
+bool valid_field_value(std::string_view value);
+
+}  // namespace witserve::http

@@ -1,0 +1,69 @@
+// The compile-once component cache (see component_cache.h).
+#include "witserve/runtime/component_cache.h"
+
+#include <openssl/evp.h>
+
+#include <fstream>
+
+#include "witserve/runtime/handler_world.h"
+
+namespace witserve::runtime {
+
+std::string sha256_hex(std::span<const uint8_t> bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+Result<std::vector<uint8_t>> read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error(ErrorKind::kIo, "cannot open " + file.string());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Error(ErrorKind::kIo, "cannot read " + file.string());
+  return bytes;
+}
+
+Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load(std::vector<uint8_t> bytes) {
+  std::string hash = sha256_hex(bytes);
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = entries_.find(hash); it != entries_.end())
+      if (auto live = it->second.lock()) return live;
+  }
+  size_t size = bytes.size();
+  WITSERVE_ASSIGN_OR_RETURN(auto compiled, component::CompiledComponent::compile(*engine_, std::move(bytes)));
+  WITSERVE_TRY(check_handler_world(compiled->resolved()));
+  {
+    // Instantiating once proves the imports link (host function types included) and the core
+    // modules start; a request should never be the first to find out.
+    WITSERVE_ASSIGN_OR_RETURN(auto store, engine_->new_store());
+    auto linker = make_host_linker(std::make_shared<HostContext>());
+    WITSERVE_ASSIGN_OR_RETURN(auto instance, component::ComponentInstance::instantiate(compiled, *store, *linker));
+    WITSERVE_TRY(HandleFunc::lookup(*instance, std::string(kHandleExport)));
+  }
+  auto loaded = std::make_shared<LoadedComponent>();
+  loaded->compiled = std::move(compiled);
+  loaded->sha256 = hash;
+  loaded->size = size;
+  loaded->world = describe_world(loaded->compiled->resolved());
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end();) it = it->second.expired() ? entries_.erase(it) : std::next(it);
+  entries_[hash] = loaded;
+  return std::shared_ptr<const LoadedComponent>(loaded);
+}
+
+Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load_file(const std::filesystem::path& file) {
+  WITSERVE_ASSIGN_OR_RETURN(auto bytes, read_file(file));
+  auto loaded = load(std::move(bytes));
+  if (!loaded.ok()) return Error(loaded.error().kind(), file.string() + ": " + loaded.error().message());
+  return loaded;
+}
+
+}  // namespace witserve::runtime

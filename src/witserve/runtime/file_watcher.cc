@@ -1,0 +1,89 @@
+// inotify-based file watching (see file_watcher.h).
+#include "witserve/runtime/file_watcher.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "witserve/base/log.h"
+
+namespace witserve::runtime {
+
+Result<std::unique_ptr<FileWatcher>> FileWatcher::start(std::vector<std::filesystem::path> files, Callback callback,
+                                                        std::chrono::milliseconds quiet) {
+  std::unique_ptr<FileWatcher> w(new FileWatcher());
+  w->inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  w->wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (w->inotify_ < 0 || w->wake_ < 0) return Error(ErrorKind::kIo, std::string("inotify: ") + std::strerror(errno));
+  std::set<std::filesystem::path> dirs;
+  for (auto& f : files) {
+    auto abs = std::filesystem::absolute(f).lexically_normal();
+    w->files_.insert(abs);
+    dirs.insert(abs.parent_path());
+  }
+  for (const auto& d : dirs)
+    if (inotify_add_watch(w->inotify_, d.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0)
+      return Error(ErrorKind::kIo, "cannot watch " + d.string() + ": " + std::strerror(errno));
+  w->quiet_ = quiet;
+  w->callback_ = std::move(callback);
+  w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+FileWatcher::~FileWatcher() {
+  if (thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!write(wake_, &one, sizeof one);
+    thread_.join();
+  }
+  if (inotify_ >= 0) close(inotify_);
+  if (wake_ >= 0) close(wake_);
+}
+
+void FileWatcher::run() {
+  using Clock = std::chrono::steady_clock;
+  std::map<std::filesystem::path, Clock::time_point> pending;
+  alignas(inotify_event) char buf[16 * 1024];
+  for (;;) {
+    int timeout = -1;
+    if (!pending.empty()) {
+      auto next = std::min_element(pending.begin(), pending.end(),
+                                   [](auto& a, auto& b) { return a.second < b.second; })->second + quiet_;
+      timeout = int(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count()));
+    }
+    pollfd fds[2] = {{inotify_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    if (poll(fds, 2, timeout) < 0 && errno != EINTR) return;
+    if (fds[1].revents) return;
+    if (fds[0].revents) {
+      ssize_t n;
+      while ((n = read(inotify_, buf, sizeof buf)) > 0) {
+        for (char* p = buf; p < buf + n;) {
+          auto* ev = reinterpret_cast<inotify_event*>(p);
+          p += sizeof(inotify_event) + ev->len;
+          if (!ev->len) continue;
+          // Matched by name alone: a same-named file in another watched directory is reloaded
+          // too, which is harmless (an unchanged component is not swapped).
+          for (const auto& f : files_)
+            if (f.filename() == ev->name) pending[f] = Clock::now();
+        }
+      }
+    }
+    auto now = Clock::now();
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (now - it->second >= quiet_) {
+        auto file = it->first;
+        it = pending.erase(it);
+        if (std::filesystem::exists(file)) callback_(file);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+}  // namespace witserve::runtime

@@ -1,0 +1,139 @@
+// The live route set and its atomically swapped snapshots (see routes.h).
+#include "witserve/runtime/routes.h"
+
+#include "witserve/base/log.h"
+
+namespace witserve::runtime {
+
+Routes::Routes(std::shared_ptr<ComponentCache> cache) : cache_(std::move(cache)) {
+  auto empty = std::make_shared<RouteTable>();
+  auto router = manifest::Router::build({});
+  empty->router = std::move(*router);
+  current_.store(std::move(empty));
+}
+
+Status Routes::publish(std::vector<Route> manifest_routes, std::vector<Route> admin_routes) {
+  auto table = std::make_shared<RouteTable>();
+  std::vector<std::pair<manifest::RoutePattern, size_t>> patterns;
+  for (auto* list : {&manifest_routes, &admin_routes})
+    for (auto& r : *list) {
+      patterns.emplace_back(r.pattern, table->routes.size());
+      table->routes.push_back(r);
+    }
+  WITSERVE_ASSIGN_OR_RETURN(table->router, manifest::Router::build(std::move(patterns)));
+  table->generation = ++generation_;
+  manifest_ = std::move(manifest_routes);
+  admin_ = std::move(admin_routes);
+  current_.store(std::move(table), std::memory_order_release);
+  return ok();
+}
+
+Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& configs) {
+  std::vector<Route> routes;
+  std::vector<std::string> failures;
+  for (const auto& c : configs) {
+    auto loaded = cache_->load_file(c.component);
+    if (!loaded.ok()) {
+      failures.push_back("route " + c.pattern.text() + ": " + loaded.error().message());
+      continue;
+    }
+    Route r;
+    r.pattern = c.pattern;
+    r.origin = Origin::kManifest;
+    r.file = c.component;
+    r.deadline = c.deadline;
+    auto host = std::make_shared<HostContext>();
+    host->route = c.pattern.text();
+    host->config = c.config;
+    r.host = host;
+    r.linker = make_host_linker(host);
+    r.component = std::move(*loaded);
+    r.loaded_at = std::chrono::system_clock::now();
+    routes.push_back(std::move(r));
+  }
+  if (!failures.empty()) {
+    std::string msg;
+    for (const auto& f : failures) msg += (msg.empty() ? "" : "\n") + f;
+    return Error(ErrorKind::kInvalidArgument, msg);
+  }
+  std::lock_guard lock(mu_);
+  return publish(std::move(routes), admin_);
+}
+
+Status Routes::reload_file(const std::filesystem::path& file) {
+  // Compile outside the lock: it can take a while and other changes need not wait.
+  auto loaded = cache_->load_file(file);
+  std::lock_guard lock(mu_);
+  std::vector<Route> routes = manifest_;
+  bool changed = false, uses = false;
+  for (auto& r : routes) {
+    if (r.file != file) continue;
+    uses = true;
+    if (!loaded.ok() || r.component->sha256 == (*loaded)->sha256) continue;
+    r.component = *loaded;
+    r.loaded_at = std::chrono::system_clock::now();
+    changed = true;
+  }
+  if (!uses) return ok();
+  if (!loaded.ok()) return std::move(loaded).error().with_context("keeping the previous version");
+  if (!changed) return ok();
+  WITSERVE_TRY(publish(std::move(routes), admin_));
+  spdlog::info("reloaded {} ({} bytes, sha256 {})", file.string(), (*loaded)->size, (*loaded)->sha256.substr(0, 12));
+  return ok();
+}
+
+std::vector<std::filesystem::path> Routes::files() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::filesystem::path> out;
+  for (const auto& r : manifest_) out.push_back(r.file);
+  return out;
+}
+
+Status Routes::check_put(const manifest::RoutePattern& pattern) const {
+  std::lock_guard lock(mu_);
+  return check_put_locked(pattern);
+}
+
+Status Routes::check_put_locked(const manifest::RoutePattern& pattern) const {
+  for (const auto& r : manifest_)
+    if (r.pattern.shape() == pattern.shape())
+      return Error(ErrorKind::kInvalidArgument, "route " + pattern.text() + " conflicts with the manifest's route " +
+                                                    r.pattern.text() + "; change the manifest to replace it");
+  return ok();
+}
+
+Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
+                   std::chrono::milliseconds deadline) {
+  std::lock_guard lock(mu_);
+  WITSERVE_TRY(check_put_locked(pattern));
+  std::vector<Route> admin = admin_;
+  Route r;
+  r.pattern = pattern;
+  r.origin = Origin::kAdmin;
+  r.deadline = deadline;
+  auto host = std::make_shared<HostContext>();
+  host->route = pattern.text();
+  r.host = host;
+  r.linker = make_host_linker(host);
+  r.component = std::move(component);
+  r.loaded_at = std::chrono::system_clock::now();
+  bool replaced = false;
+  for (auto& existing : admin)
+    if (existing.pattern.shape() == pattern.shape()) {
+      existing = r;
+      replaced = true;
+    }
+  if (!replaced) admin.push_back(std::move(r));
+  return publish(manifest_, std::move(admin));
+}
+
+Status Routes::remove(const manifest::RoutePattern& pattern) {
+  std::lock_guard lock(mu_);
+  std::vector<Route> admin = admin_;
+  auto it = std::find_if(admin.begin(), admin.end(), [&](const Route& r) { return r.pattern.shape() == pattern.shape(); });
+  if (it == admin.end()) return Error(ErrorKind::kNotFound, "no registered route " + pattern.text());
+  admin.erase(it);
+  return publish(manifest_, std::move(admin));
+}
+
+}  // namespace witserve::runtime

@@ -1,0 +1,86 @@
+// The live route set: every route (from the manifest or registered through the admin API), its
+// compiled component, and an immutable RouteTable snapshot that workers read without locking.
+// A change — a component file replaced on disk, a registration, a removal — builds a new table
+// and swaps it in atomically: requests in flight keep the table (and components) they started
+// with, later ones see the new one.
+// Thread-safe: workers call snapshot(); changes may come from any thread and are serialised.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "witserve/base/result.h"
+#include "witserve/manifest/manifest.h"
+#include "witserve/manifest/router.h"
+#include "witserve/runtime/component_cache.h"
+#include "witserve/runtime/handler_world.h"
+
+namespace witserve::runtime {
+
+enum class Origin { kManifest, kAdmin };
+
+struct Route {
+  manifest::RoutePattern pattern;
+  Origin origin = Origin::kManifest;
+  std::filesystem::path file;  // manifest routes: the component file, watched for changes
+  std::chrono::milliseconds deadline{30'000};
+  std::shared_ptr<const HostContext> host;
+  std::shared_ptr<const component::Linker> linker;  // witserve:handler/host for this route
+  std::shared_ptr<const LoadedComponent> component;
+  std::chrono::system_clock::time_point loaded_at;
+};
+
+struct RouteTable {
+  manifest::Router router;
+  std::vector<Route> routes;  // indexed by the router's route ids
+  uint64_t generation = 0;
+};
+
+class Routes {
+ public:
+  explicit Routes(std::shared_ptr<ComponentCache> cache);
+
+  // The current table. Cheap; hold the pointer for the whole request.
+  std::shared_ptr<const RouteTable> snapshot() const { return current_.load(std::memory_order_acquire); }
+
+  // Loads every manifest route's component. All failures are reported together; on failure the
+  // table is unchanged.
+  Status set_manifest_routes(const std::vector<manifest::RouteConfig>& routes);
+
+  // A component file changed on disk: reloads every manifest route that serves it. A file that
+  // fails to load leaves the old version serving; the error is returned (for the log).
+  Status reload_file(const std::filesystem::path& file);
+  // The component files of manifest routes, for the file watcher.
+  std::vector<std::filesystem::path> files() const;
+
+  // Admin routes. put() adds or replaces the admin route with this pattern; it is refused
+  // (kInvalidArgument) when a manifest route has an equivalent pattern.
+  Status put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
+             std::chrono::milliseconds deadline);
+  // Checks whether put() would be accepted, without changing anything.
+  Status check_put(const manifest::RoutePattern& pattern) const;
+  // Removes the admin route with this pattern; kNotFound if there is none.
+  Status remove(const manifest::RoutePattern& pattern);
+
+  ComponentCache& cache() { return *cache_; }
+
+ private:
+  Status publish(std::vector<Route> manifest_routes, std::vector<Route> admin_routes);
+  Status check_put_locked(const manifest::RoutePattern& pattern) const;
+
+  std::shared_ptr<ComponentCache> cache_;
+  mutable std::mutex mu_;  // serialises changes
+  std::vector<Route> manifest_;
+  std::vector<Route> admin_;
+  uint64_t generation_ = 0;
+  std::atomic<std::shared_ptr<const RouteTable>> current_;
+};
+
+}  // namespace witserve::runtime

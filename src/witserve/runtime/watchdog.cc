@@ -1,0 +1,57 @@
+// The deadline thread (see watchdog.h).
+#include "witserve/runtime/watchdog.h"
+
+namespace witserve::runtime {
+
+Watchdog::Watchdog() : thread_([this] { run(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+uint64_t Watchdog::arm(std::shared_ptr<engine::InterruptHandle> handle, Clock::time_point deadline) {
+  std::lock_guard lock(mu_);
+  uint64_t ticket = next_++;
+  bool earliest = armed_.empty() || deadline < armed_.begin()->first;
+  by_ticket_[ticket] = armed_.emplace(deadline, std::make_pair(ticket, std::move(handle)));
+  if (earliest) cv_.notify_all();
+  return ticket;
+}
+
+void Watchdog::disarm(uint64_t ticket) {
+  std::lock_guard lock(mu_);
+  if (auto it = by_ticket_.find(ticket); it != by_ticket_.end()) {
+    armed_.erase(it->second);
+    by_ticket_.erase(it);
+  }
+}
+
+void Watchdog::run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    if (armed_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    auto first = armed_.begin();
+    if (Clock::now() < first->first) {
+      cv_.wait_until(lock, first->first);
+      continue;
+    }
+    // Due: interrupt, and keep interrupting every 10 ms until disarmed, in case the interrupt
+    // landed between the worker's calls into wasm.
+    auto [ticket, handle] = first->second;
+    armed_.erase(first);
+    by_ticket_[ticket] = armed_.emplace(Clock::now() + std::chrono::milliseconds(10), std::make_pair(ticket, handle));
+    lock.unlock();
+    handle->interrupt();
+    lock.lock();
+  }
+}
+
+}  // namespace witserve::runtime

@@ -1,0 +1,43 @@
+// One server thread's share of the runtime: its engine Store (a V8 isolate), and the request path
+// from an HTTP request to a handler call and back:
+//   match the route (snapshot) -> fresh instance -> lower request -> handle -> lift -> check.
+// Errors become responses: 404 (no route), 500 (trap, invalid response; the full reason is
+// logged, the client gets a short one), 504 (deadline). Nothing a handler does stops the worker.
+// Thread: made, used and destroyed on its worker thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "witserve/http/server.h"
+#include "witserve/runtime/routes.h"
+#include "witserve/runtime/watchdog.h"
+
+namespace witserve::runtime {
+
+struct WorkerOptions {
+  // When set, this path answers from native C++ code exactly as the hello example does, as a
+  // baseline for benchmarks.
+  std::string native_hello_path;
+};
+
+class Worker {
+ public:
+  static Result<std::unique_ptr<Worker>> create(engine::Engine& engine, const Routes& routes, Watchdog& watchdog,
+                                                WorkerOptions options);
+  void handle(http::Request& request, http::Response& response);
+
+ private:
+  Worker() = default;
+  void call_handler(const Route& route, const manifest::RouteMatch& match, http::Request& request,
+                    http::Response& response);
+
+  const Routes* routes_ = nullptr;
+  Watchdog* watchdog_ = nullptr;
+  WorkerOptions options_;
+  std::unique_ptr<engine::Store> store_;
+  std::shared_ptr<engine::InterruptHandle> interrupt_;
+  uint64_t requests_ = 0;
+};
+
+}  // namespace witserve::runtime

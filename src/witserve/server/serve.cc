@@ -1,0 +1,136 @@
+// Server assembly and lifetime (see serve.h).
+#include "witserve/server/serve.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <random>
+
+#include "witserve/admin/admin_api.h"
+#include "witserve/base/log.h"
+#include "witserve/engine/engine.h"
+#include "witserve/http/server.h"
+#include "witserve/runtime/file_watcher.h"
+#include "witserve/runtime/routes.h"
+#include "witserve/runtime/worker.h"
+
+namespace witserve::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The admin token: the manifest's, else the environment variable it names, else a random one
+// written to DATA/admin-token (readable by the owner only) so that the operator can read it.
+Result<std::string> admin_token(const manifest::AdminConfig& admin, const fs::path& data_dir) {
+  if (admin.token && !admin.token->empty()) return *admin.token;
+  if (const char* env = std::getenv(admin.token_env.c_str()); env && *env) return std::string(env);
+  std::random_device rd;
+  std::string token;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) token += kHex[rd() & 15];
+  fs::path file = data_dir / "admin-token";
+  {
+    std::ofstream out(file, std::ios::trunc);
+    out << token << "\n";
+    if (!out) return Error(ErrorKind::kIo, "cannot write " + file.string());
+  }
+  ::chmod(file.c_str(), 0600);
+  spdlog::info("admin: no token configured (admin.token or ${}); generated one in {}", admin.token_env,
+               file.string());
+  return token;
+}
+
+http::ServerOptions listen_options(const manifest::ListenAddress& address, const char* name) {
+  http::ServerOptions o;
+  o.host = address.host;
+  o.port = address.port;
+  o.name = name;
+  return o;
+}
+
+}  // namespace
+
+manifest::Manifest single_component_manifest(const fs::path& component) {
+  manifest::Manifest m;
+  m.file = fs::absolute(component);
+  manifest::RouteConfig r;
+  r.pattern = *manifest::RoutePattern::parse("/...");
+  r.component = fs::absolute(component).lexically_normal();
+  r.deadline = m.server.deadline;
+  m.routes.push_back(std::move(r));
+  m.admin.enabled = false;
+  return m;
+}
+
+Status serve(ServeOptions options) {
+  const manifest::Manifest& m = options.manifest;
+  // Signals are waited for by this thread alone: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
+  auto cache = std::make_shared<runtime::ComponentCache>(engine);
+  runtime::Routes routes(cache);
+  WITSERVE_TRY(routes.set_manifest_routes(m.routes));
+  for (const auto& r : routes.snapshot()->routes)
+    spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
+
+  std::optional<admin::Store> store;
+  std::string token;
+  if (m.admin.enabled) {
+    WITSERVE_ASSIGN_OR_RETURN(auto s, admin::Store::open(m.server.data_dir));
+    store.emplace(std::move(s));
+    admin::restore(routes, *store, m.server.deadline);
+    WITSERVE_ASSIGN_OR_RETURN(token, admin_token(m.admin, store->dir()));
+  }
+
+  runtime::Watchdog watchdog;
+  http::ServerOptions http_options = listen_options(m.server.listen, "http");
+  http_options.threads = unsigned(m.server.threads);
+  http_options.max_body = m.server.max_body;
+  runtime::WorkerOptions worker_options{options.native_hello_path};
+  WITSERVE_ASSIGN_OR_RETURN(
+      auto http_server,
+      http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
+        WITSERVE_ASSIGN_OR_RETURN(auto worker, runtime::Worker::create(*engine, routes, watchdog, worker_options));
+        return http::Handler([w = std::shared_ptr<runtime::Worker>(std::move(worker))](
+                                 http::Request& req, http::Response& res) { w->handle(req, res); });
+      }));
+
+  std::unique_ptr<http::Server> admin_server;
+  if (m.admin.enabled) {
+    http::ServerOptions admin_options = listen_options(m.admin.listen, "admin");
+    admin_options.threads = 1;
+    admin_options.max_body = m.admin.max_component;
+    admin::AdminOptions api{token, m.server.deadline};
+    auto started = http::Server::start(admin_options, [&](unsigned) -> Result<http::Handler> {
+      return admin::make_admin_handler(routes, *store, api);
+    });
+    if (!started.ok()) return std::move(started).error();
+    admin_server = std::move(*started);
+  }
+
+  std::unique_ptr<runtime::FileWatcher> watcher;
+  if (options.watch && !routes.files().empty()) {
+    auto w = runtime::FileWatcher::start(routes.files(), [&routes](const fs::path& file) {
+      if (auto st = routes.reload_file(file); !st.ok()) spdlog::error("reload of {}: {}", file.string(), st.error().message());
+    });
+    if (w.ok()) watcher = std::move(*w);
+    else spdlog::warn("hot reload is off: {}", w.error().message());
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{}: shutting down (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  watcher.reset();
+  if (admin_server) admin_server->stop();
+  http_server->stop();
+  spdlog::info("stopped");
+  return ok();
+}
+
+}  // namespace witserve::server
