@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the test handlers (see README.md) into OUT_DIR/*.wasm, intermediate files in OUT_DIR/obj.
+# Same steps as scripts/build-examples (scripts/lib/guest-build.sh). Quiet on success.
+#   usage: tests/handlers/build.sh OUT_DIR
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
+source "$(dirname "$0")/../../scripts/lib/guest-build.sh"
+src=$guest_root/tests/handlers
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+
+guest_init "$out/obj"
+for name in echo trap loop bad-status bad-header counter big alloc; do
+  guest_c "$out/$name.wasm" "$src/$name.c"
+done
+guest_c "$out/version-1.wasm" "$src/version.c" -DVERSION=1
+guest_c "$out/version-2.wasm" "$src/version.c" -DVERSION=2
+GUEST_WIT=$src/other-package/other.wit GUEST_WORLD=other-handler \
+  guest_c "$out/other-package.wasm" "$src/other-package/other.c"
+guest_finish
