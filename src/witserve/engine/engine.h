@@ -135,6 +135,9 @@ struct EngineOptions {
   std::vector<std::string> flags;
   // Threads for background compilation; 0 picks a default.
   int compile_threads = 0;
+  // The most linear memory one memory of a module may grow to, in 64 KiB pages (default 4096 =
+  // 256 MiB); memory.grow past it fails. Applied to memories modules define. 0: no limit.
+  uint32_t max_memory_pages = 4096;
 };
 
 class Engine {

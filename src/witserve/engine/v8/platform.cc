@@ -65,7 +65,8 @@ Status initialize_v8_once(const EngineOptions& options) {
   std::lock_guard lock(g_process_mu);
   if (g_process) {
     if (g_process->options.flags != options.flags ||
-        g_process->options.compile_threads != options.compile_threads)
+        g_process->options.compile_threads != options.compile_threads ||
+        g_process->options.max_memory_pages != options.max_memory_pages)
       return Error(ErrorKind::kInvalidArgument,
                    "V8 is already set up in this process with other engine options");
     return ok();

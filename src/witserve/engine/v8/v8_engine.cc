@@ -22,6 +22,7 @@
 
 #include "witserve/engine/module_info.h"
 #include "witserve/engine/v8/platform.h"
+#include "witserve/engine/v8/module_rewrite.h"
 
 namespace witserve::engine {
 namespace {
@@ -63,9 +64,11 @@ class V8Engine;
 
 class V8Module final : public Module {
  public:
-  V8Module(ModuleInfo info, size_t size, v8::CompiledWasmModule compiled, uint64_t id)
-      : Module(std::move(info), size), compiled_(std::move(compiled)), id_(id) {}
+  V8Module(ModuleInfo info, size_t size, v8::CompiledWasmModule compiled, uint64_t id, bool start_exported)
+      : Module(std::move(info), size), compiled_(std::move(compiled)), id_(id), start_exported_(start_exported) {}
   const v8::CompiledWasmModule& compiled() const { return compiled_; }
+  // The start function was moved to the export v8_backend::kStartExport (module_rewrite.h).
+  bool start_exported() const { return start_exported_; }
   uint64_t id() const { return id_; }
   // Stores cache their module objects by id and drop them once this token expires.
   std::weak_ptr<void> liveness() const { return alive_; }
@@ -73,6 +76,7 @@ class V8Module final : public Module {
  private:
   v8::CompiledWasmModule compiled_;
   uint64_t id_;
+  bool start_exported_;
   std::shared_ptr<void> alive_ = std::make_shared<int>(0);
 };
 
@@ -632,6 +636,18 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
   auto exports = instance->Get(ctx, key_exports_.Get(iso));
   if (exports.IsEmpty() || !exports.ToLocalChecked()->IsObject())
     return take_exception(tc, ErrorKind::kInternal).with_context("instance exports");
+  if (m->start_exported()) {
+    // The start function, moved to an export at compile time (module_rewrite.h), runs now.
+    auto start = exports.ToLocalChecked().As<v8::Object>()->Get(ctx, v8_str(iso, v8_backend::kStartExport));
+    if (start.IsEmpty() || !start.ToLocalChecked()->IsFunction())
+      return Error(ErrorKind::kInternal, "the moved start function is missing");
+    CallScope call_scope(*this);
+    v8::TryCatch start_tc(iso);
+    auto r = start.ToLocalChecked().As<v8::Function>()->Call(ctx, v8::Undefined(iso), 0, nullptr);
+    if (r.IsEmpty() || start_tc.HasCaught() || start_tc.HasTerminated())
+      return take_exception(start_tc, ErrorKind::kTrap).with_context("instantiate");
+    pending_host_error_.reset();
+  }
   return std::unique_ptr<Instance>(
       new V8Instance(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>()));
 }
@@ -654,6 +670,7 @@ std::shared_ptr<Func> V8Store::host_func(FuncType type, HostCallback callback) {
 
 class V8Engine final : public Engine {
  public:
+  explicit V8Engine(uint32_t max_memory_pages) : max_memory_pages_(max_memory_pages) {}
   std::string_view name() const override { return "v8"; }
 
   Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes) override {
@@ -667,7 +684,9 @@ class V8Engine final : public Engine {
     auto ctx = compile_context_.Get(iso);
     v8::Context::Scope ctx_scope(ctx);
     v8::TryCatch tc(iso);
-    auto mo = v8::WasmModuleObject::Compile(iso, {bytes.data(), bytes.size()});
+    auto rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_);
+    std::span<const uint8_t> code = rewritten ? std::span<const uint8_t>(rewritten->bytes) : bytes;
+    auto mo = v8::WasmModuleObject::Compile(iso, {code.data(), code.size()});
     if (mo.IsEmpty()) {
       std::string msg = tc.HasCaught() ? to_std(iso, tc.Exception()) : "compilation failed";
       return Error(ErrorKind::kMalformed, msg);
@@ -675,7 +694,8 @@ class V8Engine final : public Engine {
     auto compiled = mo.ToLocalChecked()->GetCompiledModule();
     compiler_->tasks().run_ready();
     return std::shared_ptr<const Module>(
-        std::make_shared<V8Module>(std::move(info), bytes.size(), std::move(compiled), ++next_id_));
+        std::make_shared<V8Module>(std::move(info), bytes.size(), std::move(compiled), ++next_id_,
+                                   rewritten && rewritten->start_exported));
   }
 
   Result<std::unique_ptr<Store>> new_store() override {
@@ -699,13 +719,14 @@ class V8Engine final : public Engine {
   std::unique_ptr<OwnedIsolate> compiler_;  // never disposed: lives as long as the process's V8
   v8::Global<v8::Context> compile_context_;
   uint64_t next_id_ = 0;
+  const uint32_t max_memory_pages_;
 };
 
 }  // namespace
 
 Result<std::shared_ptr<Engine>> make_v8_engine(const EngineOptions& options) {
   WITSERVE_TRY(v8backend::initialize_v8_once(options));
-  static std::shared_ptr<Engine> engine = std::make_shared<V8Engine>();
+  static std::shared_ptr<Engine> engine = std::make_shared<V8Engine>(options.max_memory_pages);
   return engine;
 }
 
