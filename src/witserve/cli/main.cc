@@ -168,6 +168,8 @@ int main(int argc, char** argv) {
     sub->add_option("--native-hello", native_hello, "serve a native C++ hello route at this path (benchmarks)");
   }
   serve->add_option("--admin-listen", admin_listen, "admin API address, HOST:PORT");
+  std::string data_dir;
+  serve->add_option("--data-dir", data_dir, "where admin registrations are kept (default: .witserve beside the manifest)");
 
   CLI11_PARSE(app, argc, argv);
   if (!log::set_level(log_level)) {
@@ -198,6 +200,7 @@ int main(int argc, char** argv) {
       *target = *a;
     }
     if (threads >= 0) options.manifest.server.threads = threads;
+    if (!data_dir.empty()) options.manifest.server.data_dir = std::filesystem::absolute(data_dir);
     options.native_hello_path = native_hello;
     if (auto st = server::serve(std::move(options)); !st.ok()) {
       std::fprintf(stderr, "witserve: %s\n", st.error().message().c_str());

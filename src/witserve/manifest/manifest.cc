@@ -358,8 +358,8 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   }
   unsigned n = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535)
-    return fail("the port must be a number from 1 to 65535");
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
+    return fail("the port must be a number from 0 to 65535");
   return ListenAddress{std::string(host), static_cast<uint16_t>(n)};
 }
 
@@ -411,7 +411,7 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
   const toml::table* admin = check.table(doc, "admin", "admin");
   if (server) check.server(*server, m.server);
   if (admin) check.admin(*admin, m.admin);
-  if (m.admin.enabled && !check.bad_listen() && m.admin.listen == m.server.listen) {
+  if (m.admin.enabled && !check.bad_listen() && m.admin.listen == m.server.listen && m.server.listen.port != 0) {
     const toml::node* at =
         admin && admin->contains("listen") ? admin->get("listen") : server->get("listen");
     check.problem(*at, fmt::format("admin.listen and server.listen are both {}",

@@ -379,6 +379,7 @@ TEST(ListenAddress, ParsesAndFormats) {
 
   EXPECT_EQ(*parse_listen_address("localhost:1"), (ListenAddress{"localhost", 1}));
   EXPECT_EQ(*parse_listen_address("0.0.0.0:65535"), (ListenAddress{"0.0.0.0", 65535}));
+  EXPECT_EQ(*parse_listen_address("127.0.0.1:0"), (ListenAddress{"127.0.0.1", 0}));  // any free port
   EXPECT_EQ(*parse_listen_address("[::]:80"), (ListenAddress{"::", 80}));
 
   struct Case {
@@ -387,11 +388,10 @@ TEST(ListenAddress, ParsesAndFormats) {
   for (const Case& c : std::vector<Case>{
            {"", "expected HOST:PORT, e.g. \"127.0.0.1:9090\""},
            {"127.0.0.1", "expected HOST:PORT, e.g. \"127.0.0.1:9090\""},
-           {"127.0.0.1:0", "the port must be a number from 1 to 65535"},
-           {"127.0.0.1:65536", "the port must be a number from 1 to 65535"},
-           {"127.0.0.1:80x", "the port must be a number from 1 to 65535"},
-           {"127.0.0.1:+80", "the port must be a number from 1 to 65535"},
-           {"127.0.0.1:", "the port must be a number from 1 to 65535"},
+           {"127.0.0.1:65536", "the port must be a number from 0 to 65535"},
+           {"127.0.0.1:80x", "the port must be a number from 0 to 65535"},
+           {"127.0.0.1:+80", "the port must be a number from 0 to 65535"},
+           {"127.0.0.1:", "the port must be a number from 0 to 65535"},
            {"::1:80", "an IPv6 address goes in brackets, e.g. \"[::1]:9090\""},
            {"[::1]", "expected [ADDRESS]:PORT, e.g. \"[::1]:9090\""},
            {"[::1:80", "missing ']'"},
