@@ -296,6 +296,38 @@ TEST_P(EngineTest, StartFunctionTrapFailsInstantiation) {
   EXPECT_NE(r.error().message().find("unreachable"), std::string::npos) << r.error().message();
 }
 
+// The start function runs once, before any export, on every instantiation (the V8 backend runs
+// it through an export; see engine/v8/module_rewrite.h).
+TEST_P(EngineTest, StartFunctionRunsOnEveryInstantiation) {
+  auto m = compile("start_and_grow");
+  ASSERT_TRUE(m);
+  for (int i = 0; i < 3; ++i) {
+    auto inst = store_->instantiate(m, {});
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    Val result[1];
+    ASSERT_TRUE((*inst)->func("peek")->call({}, result).ok());
+    EXPECT_EQ(result[0].of.i32, 42);
+  }
+}
+
+// A memory without a maximum may grow only up to EngineOptions::max_memory_pages (4096 pages,
+// 256 MiB, by default); past it memory.grow fails (-1) and the memory keeps its size.
+TEST_P(EngineTest, MemoryGrowthStopsAtTheEngineLimit) {
+  auto m = compile("start_and_grow");
+  ASSERT_TRUE(m);
+  auto inst = store_->instantiate(m, {});
+  ASSERT_TRUE(inst.ok());
+  auto grow = (*inst)->func("grow");
+  Val result[1];
+  ASSERT_TRUE(grow->call(std::vector<Val>{Val::i32(4096)}, result).ok());
+  EXPECT_EQ(result[0].of.i32, -1);  // 1 + 4096 pages is over the limit
+  ASSERT_TRUE(grow->call(std::vector<Val>{Val::i32(4095)}, result).ok());
+  EXPECT_EQ(result[0].of.i32, 1);  // exactly at the limit: allowed, returns the old size
+  ASSERT_TRUE(grow->call(std::vector<Val>{Val::i32(1)}, result).ok());
+  EXPECT_EQ(result[0].of.i32, -1);
+  EXPECT_EQ((*inst)->memory("memory")->data().size(), 4096 * engine::Memory::kPageSize);
+}
+
 TEST_P(EngineTest, MalformedModulesAreRejected) {
   std::vector<uint8_t> garbage{0, 'a', 's', 'm', 1, 0, 0, 0, 10, 5, 1, 3, 0, 0, 0};
   auto r = engine_->compile(garbage);
