@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP load benchmark: wrk against one witserve process serving the hello examples through the
-# wasm path (a fresh component instance per request) and a native C++ route compiled into the same
-# server (--native-hello), in one run, so the ratios compare like with like on a noisy machine.
+# wasm path (a fresh component instance per request, and a reused one) and a native C++ route
+# compiled into the same server (--native-hello), in one run, so the ratios compare like with like on a noisy machine.
 # Prints a Markdown table: requests/s, mean and p99 latency, and each route's share of native.
 #   usage: bench/http_bench.sh [SECONDS per route, default 10] [CONNECTIONS, default 32]
 # Needs a build (scripts/setup) and wrk (Debian). Threads: witserve gets one per core, wrk 2.
@@ -27,6 +27,18 @@ component = "$root/handlers/hello-rust.wasm"
 [[route]]
 path = "/hello/wat"
 component = "$root/handlers/hello-wat.wasm"
+[[route]]
+path = "/reuse/c"
+component = "$root/handlers/hello-c.wasm"
+instance = "reuse"
+[[route]]
+path = "/reuse/rust"
+component = "$root/handlers/hello-rust.wasm"
+instance = "reuse"
+[[route]]
+path = "/reuse/wat"
+component = "$root/handlers/hello-wat.wasm"
+instance = "reuse"
 TOML
 
 "$build/witserve" serve "$tmp/bench.toml" --native-hello /hello/native >"$tmp/log" 2>&1 &
@@ -39,28 +51,32 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "http_bench: witserve did not start:" >&2; cat "$tmp/log" >&2; exit 1; }
 base=http://127.0.0.1:$port
-for route in native c rust wat; do
-  body=$(curl -sf "$base/hello/$route") || { echo "http_bench: /hello/$route failed" >&2; exit 1; }
-  [ "$body" = "Hello, world!" ] || { echo "http_bench: /hello/$route answered '$body'" >&2; exit 1; }
+routes=(/hello/native /hello/c /hello/rust /hello/wat /reuse/c /reuse/rust /reuse/wat)
+for route in "${routes[@]}"; do
+  body=$(curl -sf "$base$route") || { echo "http_bench: $route failed" >&2; exit 1; }
+  [ "$body" = "Hello, world!" ] || { echo "http_bench: $route answered '$body'" >&2; exit 1; }
 done
 
 declare -A rps mean p99
-for route in native c rust wat; do
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$base/hello/$route")
+for route in "${routes[@]}"; do
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$base$route")
   rps[$route]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   mean[$route]=$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")
   p99[$route]=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-  [ -z "$errors" ] || echo "http_bench: /hello/$route: $errors" >&2
+  [ -z "$errors" ] || echo "http_bench: $route: $errors" >&2
 done
 
 echo "witserve HTTP benchmark: $(nproc) cores, wrk -t2 -c$conns, ${secs}s per route, $(date -u +%F)"
 echo
 echo "| route | handler | requests/s | mean latency | p99 latency | share of native |"
 echo "|---|---|---|---|---|---|"
-for route in native c rust wat; do
-  kind="wasm, fresh instance per request"
-  [ $route = native ] && kind="native C++ in the same server"
-  share=$(awk -v a="${rps[$route]}" -v b="${rps[native]}" 'BEGIN {printf "%.3f", a / b}')
-  echo "| /hello/$route | $kind | ${rps[$route]} | ${mean[$route]} | ${p99[$route]} | $share |"
+for route in "${routes[@]}"; do
+  case $route in
+    /hello/native) kind="native C++ in the same server" ;;
+    /hello/*) kind="wasm, fresh instance per request" ;;
+    *) kind="wasm, instance reused (instance = \"reuse\")" ;;
+  esac
+  share=$(awk -v a="${rps[$route]}" -v b="${rps[/hello/native]}" 'BEGIN {printf "%.3f", a / b}')
+  echo "| $route | $kind | ${rps[$route]} | ${mean[$route]} | ${p99[$route]} | $share |"
 done

@@ -270,7 +270,7 @@ void Checker::admin(const toml::table& t, AdminConfig& out) {
 }
 
 std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds default_deadline) {
-  known_keys(t, "route", {"path", "component", "deadline", "config"});
+  known_keys(t, "route", {"path", "component", "deadline", "instance", "config"});
   RouteConfig out;
   out.line = static_cast<int>(t.source().begin.line);
   out.deadline = default_deadline;
@@ -304,6 +304,11 @@ std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds def
     valid = false;
   }
   if (auto d = deadline(t, "deadline", "route.deadline")) out.deadline = *d;
+  if (auto mode = string(t, "instance", "route.instance")) {
+    if (*mode == "reuse") out.reuse_instance = true;
+    else if (*mode != "fresh")
+      problem(*t.get("instance"), fmt::format("route.instance must be \"fresh\" or \"reuse\", not \"{}\"", *mode));
+  }
   if (auto* config = table(t, "config", "route.config")) {
     for (auto&& [key, value] : *config) {
       if (auto* s = value.as_string()) {

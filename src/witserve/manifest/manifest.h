@@ -66,6 +66,9 @@ struct RouteConfig {
   std::filesystem::path component;  // absolute, lexically normal; not checked to exist
   std::chrono::milliseconds deadline;
   std::map<std::string, std::string> config;
+  // instance = "reuse": one instance per worker thread serves request after request (faster; the
+  // handler sees state left by earlier requests). Default "fresh": a new instance per request.
+  bool reuse_instance = false;
   int line = 0;  // of the route's [[route]] header, for messages
 };
 

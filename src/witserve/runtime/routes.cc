@@ -42,6 +42,7 @@ Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& con
     r.origin = Origin::kManifest;
     r.file = c.component;
     r.deadline = c.deadline;
+    r.reuse_instance = c.reuse_instance;
     auto host = std::make_shared<HostContext>();
     host->route = c.pattern.text();
     host->config = c.config;

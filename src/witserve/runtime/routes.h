@@ -31,6 +31,7 @@ struct Route {
   Origin origin = Origin::kManifest;
   std::filesystem::path file;  // manifest routes: the component file, watched for changes
   std::chrono::milliseconds deadline{30'000};
+  bool reuse_instance = false;  // one instance per worker serves request after request
   std::shared_ptr<const HostContext> host;
   std::shared_ptr<const component::Linker> linker;  // witserve:handler/host for this route
   std::shared_ptr<const LoadedComponent> component;

@@ -73,13 +73,34 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   Result<WireResponse> result = Error(ErrorKind::kInternal, "not called");
   {
     Deadline deadline(*watchdog_, interrupt_, Watchdog::Clock::now() + route.deadline);
-    auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker);
-    if (!instance.ok()) {
-      result = std::move(instance).error().with_context("instantiating");
+    Reused* kept = nullptr;
+    if (route.reuse_instance) {
+      for (auto& r : reused_)
+        if (r.component == route.component && r.linker == route.linker) kept = &r;
+    }
+    if (kept) {
+      result = kept->handle->call(wire);
     } else {
-      auto handle = HandleFunc::lookup(**instance, std::string(kHandleExport));
-      if (!handle.ok()) result = std::move(handle).error();
-      else result = handle->call(wire);
+      auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker);
+      if (!instance.ok()) {
+        result = std::move(instance).error().with_context("instantiating");
+      } else {
+        auto handle = HandleFunc::lookup(**instance, std::string(kHandleExport));
+        if (!handle.ok()) {
+          result = std::move(handle).error();
+        } else {
+          result = handle->call(wire);
+          if (route.reuse_instance && result.ok()) {
+            // Keep it; first forget instances of components no route uses any more.
+            std::erase_if(reused_, [](const Reused& r) { return r.component.use_count() == 1; });
+            reused_.push_back({route.component, route.linker, std::move(*instance), std::move(*handle)});
+          }
+        }
+      }
+    }
+    if (kept && !result.ok()) {
+      // A trapped or interrupted instance is not used again.
+      std::erase_if(reused_, [&](const Reused& r) { return &r == kept; });
     }
   }
   if (!result.ok()) {

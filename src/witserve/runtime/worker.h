@@ -32,6 +32,16 @@ class Worker {
   void call_handler(const Route& route, const manifest::RouteMatch& match, http::Request& request,
                     http::Response& response);
 
+  // Instances kept for routes with instance = "reuse", by component and linker (a route's
+  // identity across table swaps); dropped when they fail or their component is replaced.
+  struct Reused {
+    std::shared_ptr<const LoadedComponent> component;
+    std::shared_ptr<const component::Linker> linker;
+    std::unique_ptr<component::ComponentInstance> instance;
+    std::optional<HandleFunc> handle;
+  };
+  std::vector<Reused> reused_;
+
   const Routes* routes_ = nullptr;
   Watchdog* watchdog_ = nullptr;
   WorkerOptions options_;

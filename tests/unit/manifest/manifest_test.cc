@@ -55,6 +55,7 @@ punctuation = "!"
 [[route]]
 path = "/static/..."
 component = "/opt/files.wasm"
+instance = "reuse"
 )");
   EXPECT_EQ(m.file, kFile);
   EXPECT_EQ(m.server.listen, (ListenAddress{"0.0.0.0", 8080}));
@@ -76,7 +77,9 @@ component = "/opt/files.wasm"
   EXPECT_EQ(greet.config,
             (std::map<std::string, std::string>{{"greeting", "Hello"}, {"punctuation", "!"}}));
   EXPECT_EQ(greet.line, 14);
+  EXPECT_FALSE(greet.reuse_instance);  // "fresh" is the default
   const RouteConfig& files = m.routes[1];
+  EXPECT_TRUE(files.reuse_instance);
   EXPECT_EQ(files.component, fs::path("/opt/files.wasm"));
   EXPECT_EQ(files.deadline, milliseconds(2000));  // server.deadline
   EXPECT_TRUE(files.config.empty());
@@ -205,6 +208,9 @@ TEST(Manifest, SyntaxErrorIsReportedAloneWithItsPosition) {
 }
 
 TEST(Manifest, RouteShapeProblems) {
+  EXPECT_EQ(
+      refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\ninstance = \"pooled\"\n"),
+      "/srv/app/witserve.toml:4:12: route.instance must be \"fresh\" or \"reuse\", not \"pooled\"");
   EXPECT_EQ(
       refused("[route]\npath = \"/a\"\n"),
       "/srv/app/witserve.toml:1:1: route must be an array of tables: write [[route]], not [route]");
