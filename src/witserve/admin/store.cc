@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "witserve/manifest/router.h"
+
 namespace witserve::admin {
 namespace fs = std::filesystem;
 
@@ -23,6 +25,14 @@ Status fsync_path(const fs::path& p, int flags) {
   ::close(fd);
   if (rc != 0) return io_error("fsync " + p.string());
   return ok();
+}
+
+// Routes are the same when their patterns are equivalent ("/p/:id" and "/p/:name"), as the live
+// route table sees them.
+bool same_route(const std::string& a, const std::string& b) {
+  auto pa = manifest::RoutePattern::parse(a), pb = manifest::RoutePattern::parse(b);
+  if (!pa.ok() || !pb.ok()) return a == b;
+  return pa->shape() == pb->shape();
 }
 
 }  // namespace
@@ -105,7 +115,7 @@ Status Store::put(const StoredRoute& route, std::span<const uint8_t> bytes) {
   WITSERVE_ASSIGN_OR_RETURN(auto routes, load_locked());
   fs::path component = component_path(route.sha256);
   if (!fs::exists(component)) WITSERVE_TRY(write_file_atomic(component, bytes));
-  std::erase_if(routes, [&](const StoredRoute& r) { return r.route == route.route; });
+  std::erase_if(routes, [&](const StoredRoute& r) { return same_route(r.route, route.route); });
   routes.push_back(route);
   return write_routes(routes);
 }
@@ -115,8 +125,8 @@ Status Store::remove(const std::string& route) {
   WITSERVE_ASSIGN_OR_RETURN(auto routes, load_locked());
   std::string sha;
   for (const auto& r : routes)
-    if (r.route == route) sha = r.sha256;
-  std::erase_if(routes, [&](const StoredRoute& r) { return r.route == route; });
+    if (same_route(r.route, route)) sha = r.sha256;
+  std::erase_if(routes, [&](const StoredRoute& r) { return same_route(r.route, route); });
   WITSERVE_TRY(write_routes(routes));
   bool used = std::any_of(routes.begin(), routes.end(), [&](const StoredRoute& r) { return r.sha256 == sha; });
   if (!sha.empty() && !used) {

@@ -41,6 +41,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec);
   void on_body(beast::error_code ec);
   void respond(Response&& r, bool keep_alive);
+  bool head_ = false;  // the request being answered is a HEAD: send the length, not the body
   void fail_request(unsigned status, std::string_view why);
   void close();
 
@@ -129,6 +130,10 @@ void Session::on_header(beast::error_code ec) {
   // The head is in: the body (if any) must follow within the read timeout.
   stream_.expires_after(worker_.options->read_timeout);
   auto& req = parser_->get();
+  // A Transfer-Encoding that does not end in chunked leaves the body's length unknowable: refuse
+  // it rather than read the body as the next request (RFC 9112, 6.3).
+  if (req.find(bhttp::field::transfer_encoding) != req.end() && !parser_->chunked())
+    return fail_request(400, "Transfer-Encoding without chunked as the final coding");
   if (auto it = req.find(bhttp::field::expect); it != req.end()) {
     if (!beast::iequals(it->value(), "100-continue")) return fail_request(417, "unsupported Expect");
     // The client waits for permission before sending the body.
@@ -156,10 +161,18 @@ void Session::on_body(beast::error_code ec) {
   Request req;
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
+  // Absolute form ("http://host/path?q", RFC 9112 3.2.2): handlers see the origin form.
+  if (!req.target.empty() && req.target[0] != '/') {
+    if (auto scheme = req.target.find("://"); scheme != std::string::npos) {
+      auto path = req.target.find('/', scheme + 3);
+      req.target = path == std::string::npos ? "/" : req.target.substr(path);
+    }
+  }
   req.headers.reserve(std::distance(msg.begin(), msg.end()));
   for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   req.body = std::move(msg.body());
   bool keep_alive = msg.keep_alive();
+  head_ = msg.method() == bhttp::verb::head;
 
   Response res;
   worker_.handler(req, res);
@@ -168,6 +181,7 @@ void Session::on_body(beast::error_code ec) {
 
 void Session::fail_request(unsigned status, std::string_view why) {
   reading_ = false;
+  head_ = false;
   spdlog::debug("{}: bad request ({}): {}", worker_.options->name, status, why);
   Response res;
   res.status = uint16_t(status);
@@ -186,6 +200,10 @@ void Session::respond(Response&& r, bool keep_alive) {
   if (closing_ || worker_.stopping) keep_alive = false;
   out_->keep_alive(keep_alive);
   out_->prepare_payload();
+  if (head_) {
+    out_->body().clear();  // Content-Length stays that of the body a GET would get
+    head_ = false;
+  }
   stream_.expires_after(worker_.options->read_timeout);
   bhttp::async_write(stream_, *out_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
     self->out_.reset();
@@ -215,9 +233,30 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, HandlerFact
   unsigned n = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
   beast::error_code ec;
-  auto address = asio::ip::make_address(opt.host, ec);
-  if (ec) return Error(ErrorKind::kInvalidArgument, "bad listen address '" + opt.host + "': " + ec.message());
+  asio::ip::address address = asio::ip::make_address(opt.host, ec);
+  if (ec) {
+    // A host name: listen on its first address.
+    asio::io_context resolve_ctx;
+    tcp::resolver resolver(resolve_ctx);
+    auto found = resolver.resolve(opt.host, "", ec);
+    if (ec || found.empty())
+      return Error(ErrorKind::kInvalidArgument, "cannot resolve listen host '" + opt.host + "': " + ec.message());
+    address = found.begin()->endpoint().address();
+    ec.clear();
+  }
   uint16_t port = opt.port;
+  if (port != 0) {
+    // The workers share the port through SO_REUSEPORT, which would also let them join a port
+    // another server (of this user) listens on: check first that it is free.
+    asio::io_context probe_ctx;
+    tcp::acceptor probe(probe_ctx);
+    tcp::endpoint ep(address, port);
+    probe.open(ep.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(ep, ec);
+    if (ec)
+      return Error(ErrorKind::kIo, fmt::format("{}: cannot listen on {}:{}: {}", opt.name, opt.host, port, ec.message()));
+  }
   for (unsigned i = 0; i < n; ++i) {
     auto w = std::make_unique<Worker>();
     w->index = i;
@@ -274,16 +313,22 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, HandlerFact
   return server;
 }
 
-void Server::stop(std::chrono::milliseconds grace) {
+void Server::stop(std::chrono::milliseconds grace, const std::function<void()>& overdue) {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   for (auto& w : impl_->workers) asio::post(w->ioc, [w = w.get()] { w->begin_stop(); });
   auto deadline = std::chrono::steady_clock::now() + grace;
+  bool called = false;
   for (auto& w : impl_->workers) {
-    // Past the grace period, connections still open are cut.
+    // Past the grace period, connections still open are cut, and handlers still running are
+    // told to stop (`overdue`).
     while (!w->done && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     w->ioc.stop();
+    if (!w->done && overdue && !called) {
+      called = true;
+      overdue();
+    }
     if (w->thread.joinable()) w->thread.join();
   }
 }

@@ -63,9 +63,11 @@ class Server {
   uint16_t port() const;     // the bound port
   unsigned threads() const;  // the number of workers
 
-  // Graceful shutdown: stops accepting, lets responses being written finish, closes idle
-  // connections, and returns when every worker thread has ended (after at most `grace`).
-  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10'000));
+  // Graceful shutdown: stops accepting, lets requests in flight finish, closes idle connections,
+  // and returns when every worker thread has ended. Past `grace`, open connections are cut and
+  // `overdue` is called (once, on this thread) to make handlers still running return.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10'000),
+            const std::function<void()>& overdue = {});
 
   struct Impl;
 

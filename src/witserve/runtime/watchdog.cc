@@ -17,6 +17,7 @@ Watchdog::~Watchdog() {
 uint64_t Watchdog::arm(std::shared_ptr<engine::InterruptHandle> handle, Clock::time_point deadline) {
   std::lock_guard lock(mu_);
   uint64_t ticket = next_++;
+  if (expired_) deadline = Clock::now();
   bool earliest = armed_.empty() || deadline < armed_.begin()->first;
   by_ticket_[ticket] = armed_.emplace(deadline, std::make_pair(ticket, std::move(handle)));
   if (earliest) cv_.notify_all();
@@ -29,6 +30,18 @@ void Watchdog::disarm(uint64_t ticket) {
     armed_.erase(it->second);
     by_ticket_.erase(it);
   }
+}
+
+void Watchdog::expire_all() {
+  std::lock_guard lock(mu_);
+  expired_ = true;
+  decltype(armed_) due;
+  for (auto& [at, entry] : armed_) {
+    auto it = due.emplace(Clock::now(), entry);
+    by_ticket_[entry.first] = it;
+  }
+  armed_.swap(due);
+  cv_.notify_all();
 }
 
 void Watchdog::run() {

@@ -24,6 +24,9 @@ class Watchdog {
 
   uint64_t arm(std::shared_ptr<engine::InterruptHandle> handle, Clock::time_point deadline);
   void disarm(uint64_t ticket);
+  // Shutdown past its grace period: every armed deadline, and every one armed from now on, is
+  // due at once.
+  void expire_all();
 
  private:
   void run();
@@ -34,6 +37,7 @@ class Watchdog {
   std::map<uint64_t, decltype(armed_)::iterator> by_ticket_;
   uint64_t next_ = 1;
   bool stop_ = false;
+  bool expired_ = false;
   std::thread thread_;
 };
 

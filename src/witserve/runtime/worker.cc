@@ -9,6 +9,7 @@ namespace witserve::runtime {
 namespace {
 
 constexpr std::string_view kParamPrefix = "x-witserve-param-";
+constexpr std::string_view kRestHeader = "x-witserve-rest";
 
 void text_response(http::Response& res, uint16_t status, std::string_view text) {
   res.status = status;
@@ -66,8 +67,10 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   HeaderList headers;
   headers.reserve(req.headers.size() + match.params.size());
   for (auto& [name, value] : req.headers)
-    if (!starts_with_icase(name, kParamPrefix)) headers.emplace_back(std::move(name), std::move(value));
+    if (!starts_with_icase(name, kParamPrefix) && !starts_with_icase(name, kRestHeader))
+      headers.emplace_back(std::move(name), std::move(value));
   for (const auto& [name, value] : match.params) headers.emplace_back(std::string(kParamPrefix) + name, value);
+  if (route.pattern.has_rest()) headers.emplace_back(std::string(kRestHeader), match.rest);
   WireRequest wire(std::move(req.method), std::move(req.target), std::move(headers), std::move(req.body));
 
   Result<WireResponse> result = Error(ErrorKind::kInternal, "not called");

@@ -1,6 +1,8 @@
 // One server thread's share of the runtime: its engine Store (a V8 isolate), and the request path
 // from an HTTP request to a handler call and back:
 //   match the route (snapshot) -> fresh instance -> lower request -> handle -> lift -> check.
+// Route parameters reach the handler as x-witserve-param-NAME headers and a wildcard's match as
+// x-witserve-rest; a client's own headers of those names are dropped.
 // Errors become responses: 404 (no route), 500 (trap, invalid response; the full reason is
 // logged, the client gets a short one), 504 (deadline). Nothing a handler does stops the worker.
 // Thread: made, used and destroyed on its worker thread only.

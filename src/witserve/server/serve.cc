@@ -1,7 +1,9 @@
 // Server assembly and lifetime (see serve.h).
 #include "witserve/server/serve.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -31,11 +33,14 @@ Result<std::string> admin_token(const manifest::AdminConfig& admin, const fs::pa
   for (int i = 0; i < 32; ++i) token += kHex[rd() & 15];
   fs::path file = data_dir / "admin-token";
   {
-    std::ofstream out(file, std::ios::trunc);
-    out << token << "\n";
-    if (!out) return Error(ErrorKind::kIo, "cannot write " + file.string());
+    // Readable by the owner only, from the moment it exists.
+    ::unlink(file.c_str());
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    std::string line = token + "\n";
+    bool written = fd >= 0 && ::write(fd, line.data(), line.size()) == ssize_t(line.size());
+    if (fd >= 0) ::close(fd);
+    if (!written) return Error(ErrorKind::kIo, "cannot write " + file.string());
   }
-  ::chmod(file.c_str(), 0600);
   spdlog::info("admin: no token configured (admin.token or ${}); generated one in {}", admin.token_env,
                file.string());
   return token;
@@ -128,7 +133,10 @@ Status serve(ServeOptions options) {
   spdlog::info("{}: shutting down (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
   watcher.reset();
   if (admin_server) admin_server->stop();
-  http_server->stop();
+  http_server->stop(std::chrono::seconds(10), [&watchdog] {
+    spdlog::warn("handlers still running 10 s after the signal: stopping them");
+    watchdog.expire_all();
+  });
   spdlog::info("stopped");
   return ok();
 }
