@@ -21,17 +21,22 @@ struct WorldTypes {
 
   WorldTypes() {
     TypeRef str = arena.primitive(TypeKind::kString);
-    ValueType header{.kind = TypeKind::kTuple};
+    ValueType header;
+    header.kind = TypeKind::kTuple;
     header.elements = {str, str};
-    ValueType headers{.kind = TypeKind::kList};
+    ValueType headers;
+    headers.kind = TypeKind::kList;
     headers.element = arena.add(std::move(header));
     TypeRef headers_t = arena.add(std::move(headers));
-    ValueType bytes{.kind = TypeKind::kList};
+    ValueType bytes;
+    bytes.kind = TypeKind::kList;
     bytes.element = arena.primitive(TypeKind::kU8);
     TypeRef bytes_t = arena.add(std::move(bytes));
-    ValueType request{.kind = TypeKind::kRecord};
+    ValueType request;
+    request.kind = TypeKind::kRecord;
     request.fields = {{"method", str}, {"path", str}, {"headers", headers_t}, {"body", bytes_t}};
-    ValueType response{.kind = TypeKind::kRecord};
+    ValueType response;
+    response.kind = TypeKind::kRecord;
     response.fields = {{"status", arena.primitive(TypeKind::kU16)}, {"headers", headers_t}, {"body", bytes_t}};
     FuncType f;
     f.params = {{"req", arena.add(std::move(request))}};
@@ -109,11 +114,13 @@ std::shared_ptr<const component::Linker> make_host_linker(std::shared_ptr<const 
   auto linker = std::make_shared<component::Linker>();
   TypeArena& arena = linker->arena();
   TypeRef str = arena.primitive(TypeKind::kString);
-  ValueType level{.kind = TypeKind::kEnum};
+  ValueType level;
+  level.kind = TypeKind::kEnum;
   level.labels = {"trace", "debug", "info", "warn", "error"};
   FuncType log_type;
   log_type.params = {{"level", arena.add(std::move(level))}, {"message", str}};
-  ValueType opt{.kind = TypeKind::kOption};
+  ValueType opt;
+  opt.kind = TypeKind::kOption;
   opt.element = str;
   FuncType config_type;
   config_type.params = {{"key", str}};
