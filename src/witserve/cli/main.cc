@@ -15,17 +15,14 @@
 #include "witserve/component/wit_printer.h"
 #include "witserve/engine/engine.h"
 #include "witserve/manifest/manifest.h"
+#include "witserve/runtime/component_cache.h"
 #include "witserve/server/serve.h"
 
 namespace {
 
 using namespace witserve;
 
-Result<std::vector<uint8_t>> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(ErrorKind::kIo, "cannot open " + path);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
+using runtime::read_file;
 
 Result<engine::Val> parse_val(engine::ValType t, const std::string& s) {
   try {

@@ -24,10 +24,9 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
 
 // Framing is the server's business: a handler's content-length, transfer-encoding or connection
 // header is dropped (the server sets its own).
-bool framing_header(std::string_view name) {
-  return strcasecmp(std::string(name).c_str(), "content-length") == 0 ||
-         strcasecmp(std::string(name).c_str(), "transfer-encoding") == 0 ||
-         strcasecmp(std::string(name).c_str(), "connection") == 0;
+bool framing_header(const std::string& name) {
+  return strcasecmp(name.c_str(), "content-length") == 0 || strcasecmp(name.c_str(), "transfer-encoding") == 0 ||
+         strcasecmp(name.c_str(), "connection") == 0;
 }
 
 }  // namespace
