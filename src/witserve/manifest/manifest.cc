@@ -1,6 +1,7 @@
 // Manifest parsing: toml++ reads the TOML (its exceptions are caught here), then one pass over
 // the document checks every key and value, collecting every problem with its position before
-// failing. Pure code apart from load_manifest's file read; any thread.
+// failing. Also the outbound host rules (parsing and matching). Pure code apart from
+// load_manifest's file read; any thread.
 #include "witserve/manifest/manifest.h"
 
 #include <arpa/inet.h>
@@ -91,6 +92,67 @@ bool is_env_name(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Dot-separated labels of 1..63 letters, digits and '-' (not first or last), at most 253 bytes
+// in all; the last label not all digits (that would be an IPv4 address, as URLs read it).
+bool is_dns_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::string_view label;
+  for (size_t start = 0; start <= s.size();) {
+    size_t dot = std::min(s.find('.', start), s.size());
+    label = s.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
+    bool ok = std::all_of(label.begin(), label.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!ok) return false;
+    start = dot + 1;
+  }
+  return !all_digits(label);
+}
+
+// Whether the host's last label is all digits, i.e. a URL parser would take it as IPv4.
+bool looks_like_ipv4(std::string_view s) {
+  size_t dot = s.rfind('.');
+  return all_digits(dot == std::string_view::npos ? s : s.substr(dot + 1));
+}
+
+// The IPv6 address `s` as inet_ntop writes it (lower-case, zeros compressed), or nullopt.
+std::optional<std::string> canonical_ipv6(std::string_view s) {
+  in6_addr addr;
+  if (inet_pton(AF_INET6, std::string(s).c_str(), &addr) != 1) return std::nullopt;
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, &addr, text, sizeof text)) return std::nullopt;
+  return std::string(text);
+}
+
+// Why `guest` (non-empty) is not an absolute, normalized guest path, or nullopt if it is one.
+std::optional<std::string_view> guest_path_problem(std::string_view guest) {
+  if (guest[0] != '/') return "is not absolute (it must start with '/')";
+  if (guest == "/") return std::nullopt;
+  if (guest.back() == '/') return "ends in '/'";
+  for (size_t start = 1; start <= guest.size();) {
+    size_t slash = std::min(guest.find('/', start), guest.size());
+    std::string_view part = guest.substr(start, slash - start);
+    if (part.empty()) return "has an empty component (\"//\")";
+    if (part == ".") return "has a \".\" component";
+    if (part == "..") return "has a \"..\" component";
+    start = slash + 1;
+  }
+  return std::nullopt;
 }
 
 // Walks the parsed document, collecting every problem as (position, message).
@@ -197,6 +259,9 @@ class Checker {
   void server(const toml::table& t, ServerConfig& out);
   void admin(const toml::table& t, AdminConfig& out);
   std::optional<RouteConfig> route(const toml::table& t, milliseconds default_deadline);
+  void env(const toml::table& t, std::map<std::string, std::string>& out);
+  void dirs(const toml::node& node, std::vector<DirGrant>& out);
+  void outbound_hosts(const toml::array& a, std::vector<OutboundHost>& out);
 
   Status result() {
     if (problems_.empty()) return ok();
@@ -270,7 +335,8 @@ void Checker::admin(const toml::table& t, AdminConfig& out) {
 }
 
 std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds default_deadline) {
-  known_keys(t, "route", {"path", "component", "deadline", "instance", "config"});
+  known_keys(t, "route", {"path", "component", "deadline", "instance", "config", "env", "dirs",
+                          "allowed_outbound_hosts"});
   RouteConfig out;
   out.line = static_cast<int>(t.source().begin.line);
   out.deadline = default_deadline;
@@ -319,8 +385,120 @@ std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds def
       }
     }
   }
+  if (auto* vars = table(t, "env", "route.env")) env(*vars, out.env);
+  if (const toml::node* grants = t.get("dirs")) dirs(*grants, out.dirs);
+  if (auto* hosts = field<toml::array>(t, "allowed_outbound_hosts",
+                                       "route.allowed_outbound_hosts", "an array of strings"))
+    outbound_hosts(*hosts, out.allowed_outbound_hosts);
   if (!valid) return std::nullopt;  // not added, so not checked for equivalence either
   return out;
+}
+
+void Checker::env(const toml::table& t, std::map<std::string, std::string>& out) {
+  for (auto&& [key, value] : t) {
+    std::string_view name = key.str();
+    if (name.empty()) {
+      problem(key.source(), "route.env: an environment variable name cannot be empty");
+    } else if (name.find('\0') != std::string_view::npos) {
+      problem(key.source(), "route.env: an environment variable name cannot contain NUL");
+    } else if (name.find('=') != std::string_view::npos) {
+      problem(key.source(),
+              fmt::format("route.env: \"{}\" is not an environment variable name (it contains "
+                          "'=')",
+                          name));
+    } else if (auto* s = value.as_string()) {
+      if (s->get().find('\0') != std::string::npos) {
+        problem(value, fmt::format("route.env.{} cannot contain NUL", name));
+      } else {
+        out.emplace(name, s->get());
+      }
+    } else {
+      problem(value, fmt::format("route.env.{} must be a string, not {}", name, type_name(value)));
+    }
+  }
+}
+
+void Checker::dirs(const toml::node& node, std::vector<DirGrant>& out) {
+  const toml::array* grants = node.as_array();
+  if (!grants) {
+    problem(node, node.is_table() ? "route.dirs must be an array of tables: write [[route.dirs]] "
+                                    "or dirs = [{ ... }], not a single table"
+                                  : fmt::format("route.dirs must be an array of tables, not {}",
+                                                type_name(node)));
+    return;
+  }
+  std::map<std::string, toml::source_index> guests;  // guest path -> line of its grant
+  for (const toml::node& entry : *grants) {
+    const toml::table* t = entry.as_table();
+    if (!t) {
+      problem(entry, fmt::format("a route.dirs entry must be a table like {{ host = \"static\", "
+                                 "guest = \"/static\" }}, not {}",
+                                 type_name(entry)));
+      continue;
+    }
+    known_keys(*t, "route.dirs", {"host", "guest", "writable"});
+    DirGrant grant;
+    bool valid = true;
+    if (auto text = string(*t, "host", "route.dirs.host")) {
+      if (text->empty()) {
+        problem(*t->get("host"), "route.dirs.host is empty");
+        valid = false;
+      } else if (text->find('\0') != std::string::npos) {
+        problem(*t->get("host"), "route.dirs.host cannot contain NUL");
+        valid = false;
+      } else {
+        grant.host = path(*text);
+      }
+    } else {
+      if (!t->contains("host")) problem(*t, "route.dirs entry has no host");
+      valid = false;
+    }
+    const toml::node* guest_node = t->get("guest");
+    if (auto text = string(*t, "guest", "route.dirs.guest")) {
+      if (text->empty()) {
+        problem(*guest_node, "route.dirs.guest is empty");
+        valid = false;
+      } else if (text->find('\0') != std::string::npos) {
+        problem(*guest_node, "route.dirs.guest cannot contain NUL");
+        valid = false;
+      } else if (auto why = guest_path_problem(*text)) {
+        problem(*guest_node, fmt::format("route.dirs.guest \"{}\" {}", *text, *why));
+        valid = false;
+      } else {
+        grant.guest = *text;
+      }
+    } else {
+      if (!guest_node) problem(*t, "route.dirs entry has no guest path");
+      valid = false;
+    }
+    if (auto* w = field<bool>(*t, "writable", "route.dirs.writable", "a boolean"))
+      grant.writable = w->get();
+    if (!valid) continue;
+    auto [it, inserted] = guests.emplace(grant.guest, guest_node->source().begin.line);
+    if (!inserted) {
+      problem(*guest_node, fmt::format("route.dirs.guest \"{}\" is already granted on line {}",
+                                       grant.guest, it->second));
+      continue;
+    }
+    out.push_back(std::move(grant));
+  }
+}
+
+void Checker::outbound_hosts(const toml::array& a, std::vector<OutboundHost>& out) {
+  for (const toml::node& entry : a) {
+    if (auto* s = entry.as_string()) {
+      auto rule = parse_outbound_host(s->get());
+      if (rule.ok()) {
+        out.push_back(std::move(rule).value());
+      } else {
+        problem(entry, fmt::format("route.allowed_outbound_hosts: {}", rule.error().message()));
+      }
+    } else {
+      problem(entry, fmt::format("route.allowed_outbound_hosts entries must be strings like "
+                                 "\"https://api.example.com\", not {}",
+                                 type_name(entry)));
+    }
+  }
 }
 
 }  // namespace
@@ -366,6 +544,125 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
     return fail("the port must be a number from 0 to 65535");
   return ListenAddress{std::string(host), static_cast<uint16_t>(n)};
+}
+
+Result<OutboundHost> parse_outbound_host(std::string_view text) {
+  auto fail = [&](std::string_view why) {
+    return Error(ErrorKind::kInvalidArgument,
+                 fmt::format("bad outbound host \"{}\": {}", text, why));
+  };
+  size_t sep = text.find("://");
+  if (sep == std::string_view::npos)
+    return fail("expected SCHEME://HOST[:PORT], e.g. \"https://api.example.com\"");
+  OutboundHost out;
+  out.scheme = lower(text.substr(0, sep));
+  if (out.scheme != "http" && out.scheme != "https" && out.scheme != "*")
+    return fail(fmt::format("the scheme must be \"http\", \"https\" or \"*\", not \"{}\"",
+                            text.substr(0, sep)));
+  std::string_view rest = text.substr(sep + 3);
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // "https://example.com/"
+  size_t end = rest.find_first_of("/?#");
+  if (end != std::string_view::npos) {
+    return fail(rest[end] == '/'   ? "no path allowed (only SCHEME://HOST[:PORT])"
+                : rest[end] == '?' ? "no query allowed (only SCHEME://HOST[:PORT])"
+                                   : "no fragment allowed (only SCHEME://HOST[:PORT])");
+  }
+  if (rest.find('@') != std::string_view::npos) return fail("no user name or password allowed");
+
+  std::string_view host, port;
+  bool has_port = false;
+  if (!rest.empty() && rest[0] == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return fail("missing ']'");
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return fail("expected [ADDRESS] or [ADDRESS]:PORT after the scheme");
+      has_port = true;
+      port = after.substr(1);
+    }
+    auto address = canonical_ipv6(host);
+    if (!address) return fail(fmt::format("\"{}\" is not an IPv6 address", host));
+    out.host = *address;
+  } else {
+    size_t colon = rest.find(':');
+    host = rest.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port = rest.substr(colon + 1);
+      if (port.find(':') != std::string_view::npos)
+        return fail("an IPv6 address goes in brackets, e.g. \"http://[::1]:8080\"");
+    }
+    if (host.empty()) return fail("no host (\"*\" allows any host)");
+    if (host != "*") {
+      std::string_view name = host.starts_with("*.") ? host.substr(2) : host;
+      if (name.find('*') != std::string_view::npos)
+        return fail("a wildcard host is \"*\" or \"*.DOMAIN\", e.g. \"*.example.com\"");
+      if (name.size() < host.size()) {
+        if (!is_dns_name(name))
+          return fail(fmt::format("\"{}\" is not a domain name (\"*.\" must be followed by one)",
+                                  name));
+      } else if (looks_like_ipv4(name)) {
+        in_addr addr;
+        if (inet_pton(AF_INET, std::string(name).c_str(), &addr) != 1)
+          return fail(fmt::format("\"{}\" is not an IPv4 address", name));
+      } else if (!is_dns_name(name)) {
+        return fail(fmt::format("\"{}\" is not a host name or address", name));
+      }
+    }
+    out.host = lower(host);
+  }
+  if (has_port) {
+    unsigned n = 0;
+    if (port == "*") {
+      out.any_port = true;
+    } else if (!all_digits(port) ||
+               std::from_chars(port.data(), port.data() + port.size(), n).ec != std::errc() ||
+               n == 0 || n > 65535) {
+      return fail("the port must be a number from 1 to 65535, or \"*\"");
+    } else {
+      out.port = static_cast<uint16_t>(n);
+    }
+  }
+  return out;
+}
+
+bool outbound_allowed(const std::vector<OutboundHost>& rules, std::string_view scheme,
+                      std::string_view host, uint16_t port) {
+  std::string s = lower(scheme);
+  if (s != "http" && s != "https") return false;
+  uint16_t default_port = s == "http" ? 80 : 443;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) return false;
+  std::string h = lower(host);
+  if (h.find(':') != std::string::npos) {
+    auto address = canonical_ipv6(h);
+    if (!address) return false;
+    h = *address;
+  }
+  return std::any_of(rules.begin(), rules.end(), [&](const OutboundHost& rule) {
+    if (rule.scheme != "*" && rule.scheme != s) return false;
+    if (!rule.any_port && port != rule.port.value_or(default_port)) return false;
+    if (rule.host == "*") return true;
+    if (rule.host.starts_with("*.")) {
+      std::string_view suffix = std::string_view(rule.host).substr(1);  // ".example.com"
+      return h.size() > suffix.size() && h.ends_with(suffix);
+    }
+    return h == rule.host;
+  });
+}
+
+std::string to_string(const OutboundHost& rule) {
+  std::string out = rule.host.find(':') == std::string::npos
+                        ? fmt::format("{}://{}", rule.scheme, rule.host)
+                        : fmt::format("{}://[{}]", rule.scheme, rule.host);
+  if (rule.any_port) {
+    out += ":*";
+  } else if (rule.port) {
+    out += fmt::format(":{}", *rule.port);
+  }
+  return out;
 }
 
 Result<uint64_t> parse_size(std::string_view text) {

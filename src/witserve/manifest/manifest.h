@@ -1,8 +1,10 @@
 // The manifest (witserve.toml): what the server listens on, its limits, the admin API, and the
-// routes with their components. Parsing validates everything and reports every problem at once
-// as "FILE:LINE:COL: message" lines; the result is a plain, resolved value (defaults filled in,
-// paths absolute). The format is documented in docs/manifest.md. Plain values and pure
-// functions (load_manifest reads the file): any thread.
+// routes with their components and what each component may reach through WASI (environment
+// variables, preopened directories, outgoing HTTP: nothing unless its route grants it). Parsing
+// validates everything and reports every problem at once as "FILE:LINE:COL: message" lines; the
+// result is a plain, resolved value (defaults filled in, paths absolute). The format is
+// documented in docs/manifest.md. Plain values and pure functions (load_manifest reads the
+// file): any thread.
 #pragma once
 
 #include <chrono>
@@ -39,6 +41,46 @@ Result<uint64_t> parse_size(std::string_view text);
 // A positive duration: "250ms", "30s", "2m", "1h", or a bare number of milliseconds.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
+// A directory preopened for a route's component (wasi:filesystem/preopens).
+struct DirGrant {
+  std::filesystem::path host;  // absolute, lexically normal; not checked to exist
+  std::string guest;           // where the component sees it: absolute, normalized ("/static")
+  bool writable = false;       // false: read-only
+
+  bool operator==(const DirGrant&) const = default;
+};
+
+// One entry of a route's allowed_outbound_hosts, "SCHEME://HOST[:PORT]" as in Fermyon Spin: a
+// destination the component may reach through wasi:http/outgoing-handler.
+struct OutboundHost {
+  std::string scheme;  // "http", "https", or "*" for both
+  // Lower-case: a DNS name, an IPv4 address, an IPv6 address without brackets (as inet_ntop
+  // writes it), "*" for any host, or "*.SUFFIX" for any subdomain of SUFFIX (not SUFFIX itself).
+  std::string host;
+  // The port written, if any. With neither port nor any_port: the default port of the scheme the
+  // request uses (http 80, https 443).
+  std::optional<uint16_t> port;
+  bool any_port = false;  // ":*"
+
+  bool operator==(const OutboundHost&) const = default;
+};
+
+// "https://api.example.com", "http://127.0.0.1:8080", "http://*.example.com", "*://[::1]:*".
+// The scheme is "http", "https" or "*"; the host a DNS name, an IPv4 address, an IPv6 address in
+// brackets, "*" or "*.SUFFIX"; the port 1..65535 or "*". No path, query, fragment or userinfo
+// (a single trailing '/' is ignored). Scheme and host are lower-cased. Errors are
+// kInvalidArgument.
+Result<OutboundHost> parse_outbound_host(std::string_view text);
+
+// True if a request to scheme://host:port is allowed by one of `rules`. `scheme` is "http" or
+// "https" (any other: false), `host` as in the URL without brackets (compared case-insensitively;
+// IPv6 addresses as addresses), `port` explicit or the scheme's default.
+bool outbound_allowed(const std::vector<OutboundHost>& rules, std::string_view scheme,
+                      std::string_view host, uint16_t port);
+
+// "http://*.example.com", "https://[::1]:8443", "*://localhost:*": parses back to the same value.
+std::string to_string(const OutboundHost& rule);
+
 inline constexpr uint64_t kMiB = 1024 * 1024;
 inline constexpr std::chrono::milliseconds kMaxDeadline = std::chrono::hours(1);
 inline constexpr int kMaxThreads = 1024;
@@ -69,6 +111,11 @@ struct RouteConfig {
   // instance = "reuse": one instance per worker thread serves request after request (faster; the
   // handler sees state left by earlier requests). Default "fresh": a new instance per request.
   bool reuse_instance = false;
+  // What the component may reach through WASI: nothing but what is granted here. This layer
+  // checks the grants' form; the runtime enforces them.
+  std::map<std::string, std::string> env;  // its whole environment (wasi:cli/environment)
+  std::vector<DirGrant> dirs;  // preopened directories, in manifest order; guest paths unique
+  std::vector<OutboundHost> allowed_outbound_hosts;  // empty: no outgoing HTTP at all
   int line = 0;  // of the route's [[route]] header, for messages
 };
 

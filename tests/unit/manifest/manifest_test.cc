@@ -1,4 +1,5 @@
-// The manifest: values and defaults, path resolution, sizes, durations and listen addresses, and
+// The manifest: values and defaults, path resolution, sizes, durations and listen addresses, the
+// routes' WASI grants (env, dirs, allowed_outbound_hosts and how outbound rules match), and
 // validation that reports every problem at once with its line and column.
 #include "witserve/manifest/manifest.h"
 
@@ -9,6 +10,13 @@
 #include <gtest/gtest.h>
 
 namespace witserve::manifest {
+
+// Readable gtest failures.
+void PrintTo(const OutboundHost& rule, std::ostream* os) { *os << to_string(rule); }
+void PrintTo(const DirGrant& grant, std::ostream* os) {
+  *os << "{" << grant.host << " as " << grant.guest << (grant.writable ? ", writable}" : "}");
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -316,6 +324,384 @@ TEST(Manifest, LoadsFromFile) {
   EXPECT_EQ(directory.error().kind(), ErrorKind::kIo);
   EXPECT_EQ(directory.error().message(), dir.string() + ": cannot read: Is a directory");
   fs::remove_all(dir);
+}
+
+TEST(Manifest, RouteGrantsNothingByDefault) {
+  Manifest m = parse_ok("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n");
+  ASSERT_EQ(m.routes.size(), 1u);
+  EXPECT_TRUE(m.routes[0].env.empty());
+  EXPECT_TRUE(m.routes[0].dirs.empty());
+  EXPECT_TRUE(m.routes[0].allowed_outbound_hosts.empty());
+  EXPECT_FALSE(outbound_allowed(m.routes[0].allowed_outbound_hosts, "http", "localhost", 80));
+}
+
+TEST(Manifest, RouteEnv) {
+  Manifest m = parse_ok(R"(
+[[route]]
+path = "/a"
+component = "a.wasm"
+env = { GREETING = "hello", EMPTY = "", "my.var" = "x=y", lower = "ok" }
+[[route]]
+path = "/b"
+component = "b.wasm"
+[route.env]
+PATH = "/bin"
+[[route]]
+path = "/c"
+component = "c.wasm"
+env.ONE = "1"
+)");
+  ASSERT_EQ(m.routes.size(), 3u);
+  EXPECT_EQ(m.routes[0].env, (std::map<std::string, std::string>{
+                                 {"EMPTY", ""}, {"GREETING", "hello"}, {"lower", "ok"},
+                                 {"my.var", "x=y"}}));
+  EXPECT_EQ(m.routes[1].env, (std::map<std::string, std::string>{{"PATH", "/bin"}}));
+  EXPECT_EQ(m.routes[2].env, (std::map<std::string, std::string>{{"ONE", "1"}}));
+  EXPECT_TRUE(m.routes[0].config.empty());  // env is not config
+}
+
+TEST(Manifest, RouteEnvProblems) {
+  EXPECT_EQ(
+      refused(R"([[route]]
+path = "/a"
+component = "a.wasm"
+env = { "" = "x", "A=B" = "y", PORT = 8080, "N\u0000UL" = "z", OK = "a\u0000b" }
+)"),
+      "/srv/app/witserve.toml:4:9: route.env: an environment variable name cannot be empty\n"
+      "/srv/app/witserve.toml:4:19: route.env: \"A=B\" is not an environment variable name (it "
+      "contains '=')\n"
+      "/srv/app/witserve.toml:4:39: route.env.PORT must be a string, not an integer\n"
+      "/srv/app/witserve.toml:4:45: route.env: an environment variable name cannot contain NUL\n"
+      "/srv/app/witserve.toml:4:69: route.env.OK cannot contain NUL");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\nenv = \"A=1\"\n"),
+            "/srv/app/witserve.toml:4:7: route.env must be a table, not a string");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n"
+                    "[route.env.SUB]\nX = \"1\"\n"),
+            "/srv/app/witserve.toml:4:1: route.env.SUB must be a string, not a table");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\nenvs = { A = \"1\" }\n"),
+            "/srv/app/witserve.toml:4:1: unknown table [route.envs] (did you mean \"env\"?)");
+}
+
+TEST(Manifest, RouteDirs) {
+  Manifest m = parse_ok(R"(
+[[route]]
+path = "/a"
+component = "a.wasm"
+dirs = [{ host = "static", guest = "/static" },
+        { host = "/var/data/", guest = "/", writable = true }]
+[[route]]
+path = "/b"
+component = "b.wasm"
+[[route.dirs]]
+host = "../shared/./files"
+guest = "/srv/files"
+writable = false
+[[route.dirs]]
+host = "uploads"
+guest = "/uploads"
+writable = true
+[[route]]
+path = "/c"
+component = "c.wasm"
+dirs = [{ host = "static", guest = "/static" }]  # the same guest path in another route is fine
+)");
+  ASSERT_EQ(m.routes.size(), 3u);
+  EXPECT_EQ(m.routes[0].dirs, (std::vector<DirGrant>{{"/srv/app/static", "/static", false},
+                                                     {"/var/data/", "/", true}}));
+  EXPECT_EQ(m.routes[1].dirs, (std::vector<DirGrant>{{"/srv/shared/files", "/srv/files", false},
+                                                     {"/srv/app/uploads", "/uploads", true}}));
+  EXPECT_EQ(m.routes[2].dirs, (std::vector<DirGrant>{{"/srv/app/static", "/static", false}}));
+  EXPECT_FALSE(DirGrant{}.writable);  // read-only unless writable = true
+}
+
+TEST(Manifest, RouteDirsProblems) {
+  EXPECT_EQ(refused(R"([[route]]
+path = "/a"
+component = "a.wasm"
+[[route.dirs]]
+host = "static"
+guest = "static"
+[[route.dirs]]
+host = "x"
+guest = "/a/../b"
+[[route.dirs]]
+host = "y"
+guest = "/data"
+writeable = true
+[[route.dirs]]
+host = "z"
+guest = "/data"
+[[route.dirs]]
+guest = "/a/./b"
+[[route.dirs]]
+host = ""
+guest = "/c"
+writable = "yes"
+)"),
+            "/srv/app/witserve.toml:6:9: route.dirs.guest \"static\" is not absolute (it must "
+            "start with '/')\n"
+            "/srv/app/witserve.toml:9:9: route.dirs.guest \"/a/../b\" has a \"..\" component\n"
+            "/srv/app/witserve.toml:13:1: unknown key \"route.dirs.writeable\" (did you mean "
+            "\"writable\"?)\n"
+            "/srv/app/witserve.toml:16:9: route.dirs.guest \"/data\" is already granted on line "
+            "12\n"
+            "/srv/app/witserve.toml:17:1: route.dirs entry has no host\n"
+            "/srv/app/witserve.toml:18:9: route.dirs.guest \"/a/./b\" has a \".\" component\n"
+            "/srv/app/witserve.toml:20:8: route.dirs.host is empty\n"
+            "/srv/app/witserve.toml:22:12: route.dirs.writable must be a boolean, not a string");
+
+  auto one = [](std::string_view dirs) {
+    return refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\ndirs = " + std::string(dirs) +
+                   "\n");
+  };
+  EXPECT_EQ(one(R"([{ host = "a", guest = "/x/" }])"),
+            "/srv/app/witserve.toml:4:31: route.dirs.guest \"/x/\" ends in '/'");
+  EXPECT_EQ(one(R"([{ host = "a", guest = "/x//y" }])"),
+            "/srv/app/witserve.toml:4:31: route.dirs.guest \"/x//y\" has an empty component "
+            "(\"//\")");
+  EXPECT_EQ(one(R"([{ host = "a", guest = "/.." }])"),
+            "/srv/app/witserve.toml:4:31: route.dirs.guest \"/..\" has a \"..\" component");
+  EXPECT_EQ(one(R"([{ host = "a", guest = "" }])"),
+            "/srv/app/witserve.toml:4:31: route.dirs.guest is empty");
+  EXPECT_EQ(one(R"([{ host = "a", guest = 1 }])"),
+            "/srv/app/witserve.toml:4:31: route.dirs.guest must be a string, not an integer");
+  EXPECT_EQ(one(R"([{ host = "a" }])"),
+            "/srv/app/witserve.toml:4:9: route.dirs entry has no guest path");
+  EXPECT_EQ(one(R"([{ host = "a", guest = "/", mode = "rw" }])"),
+            "/srv/app/witserve.toml:4:36: unknown key \"route.dirs.mode\"");
+  EXPECT_EQ(one(R"([{ host = "a", guest = "/" }, { host = "b", guest = "/" }])"),
+            "/srv/app/witserve.toml:4:60: route.dirs.guest \"/\" is already granted on line 4");
+  EXPECT_EQ(one(R"(["static"])"),
+            "/srv/app/witserve.toml:4:9: a route.dirs entry must be a table like { host = "
+            "\"static\", guest = \"/static\" }, not a string");
+  EXPECT_EQ(one(R"({ host = "a", guest = "/a" })"),
+            "/srv/app/witserve.toml:4:8: route.dirs must be an array of tables: write "
+            "[[route.dirs]] or dirs = [{ ... }], not a single table");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n"
+                    "[route.dirs]\nhost = \"a\"\n"),
+            "/srv/app/witserve.toml:4:1: route.dirs must be an array of tables: write "
+            "[[route.dirs]] or dirs = [{ ... }], not a single table");
+  EXPECT_EQ(one(R"("static")"),
+            "/srv/app/witserve.toml:4:8: route.dirs must be an array of tables, not a string");
+}
+
+TEST(Manifest, RouteAllowedOutboundHosts) {
+  Manifest m = parse_ok(R"(
+[[route]]
+path = "/a"
+component = "a.wasm"
+allowed_outbound_hosts = ["http://127.0.0.1:8080", "https://api.example.com",
+                          "http://*.example.com", "http://localhost:*"]
+)");
+  ASSERT_EQ(m.routes.size(), 1u);
+  EXPECT_EQ(m.routes[0].allowed_outbound_hosts,
+            (std::vector<OutboundHost>{{"http", "127.0.0.1", 8080, false},
+                                       {"https", "api.example.com", std::nullopt, false},
+                                       {"http", "*.example.com", std::nullopt, false},
+                                       {"http", "localhost", std::nullopt, true}}));
+  EXPECT_TRUE(parse_ok("[[route]]\npath = \"/\"\ncomponent = \"a.wasm\"\n"
+                       "allowed_outbound_hosts = []\n")
+                  .routes[0]
+                  .allowed_outbound_hosts.empty());
+}
+
+TEST(Manifest, RouteAllowedOutboundHostsProblems) {
+  EXPECT_EQ(
+      refused(R"([[route]]
+path = "/a"
+component = "a.wasm"
+allowed_outbound_hosts = ["ftp://example.com", "https://example.com/api", 5, "http://localhost:0"]
+)"),
+      "/srv/app/witserve.toml:4:27: route.allowed_outbound_hosts: bad outbound host "
+      "\"ftp://example.com\": the scheme must be \"http\", \"https\" or \"*\", not \"ftp\"\n"
+      "/srv/app/witserve.toml:4:48: route.allowed_outbound_hosts: bad outbound host "
+      "\"https://example.com/api\": no path allowed (only SCHEME://HOST[:PORT])\n"
+      "/srv/app/witserve.toml:4:75: route.allowed_outbound_hosts entries must be strings like "
+      "\"https://api.example.com\", not an integer\n"
+      "/srv/app/witserve.toml:4:78: route.allowed_outbound_hosts: bad outbound host "
+      "\"http://localhost:0\": the port must be a number from 1 to 65535, or \"*\"");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n"
+                    "allowed_outbound_hosts = \"https://example.com\"\n"),
+            "/srv/app/witserve.toml:4:26: route.allowed_outbound_hosts must be an array of "
+            "strings, not a string");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n"
+                    "allowed_outbound_host = [\"https://example.com\"]\n"),
+            "/srv/app/witserve.toml:4:1: unknown key \"route.allowed_outbound_host\" (did you "
+            "mean \"allowed_outbound_hosts\"?)");
+}
+
+TEST(OutboundHost, ParsesAndFormats) {
+  struct Case {
+    std::string_view text;
+    OutboundHost rule;
+    std::string_view formatted;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"http://127.0.0.1:8080", {"http", "127.0.0.1", 8080, false}, "http://127.0.0.1:8080"},
+           {"https://api.example.com",
+            {"https", "api.example.com", std::nullopt, false},
+            "https://api.example.com"},
+           {"http://*.example.com",
+            {"http", "*.example.com", std::nullopt, false},
+            "http://*.example.com"},
+           {"http://localhost:*", {"http", "localhost", std::nullopt, true}, "http://localhost:*"},
+           {"*://example.com", {"*", "example.com", std::nullopt, false}, "*://example.com"},
+           {"*://*:*", {"*", "*", std::nullopt, true}, "*://*:*"},
+           {"https://*", {"https", "*", std::nullopt, false}, "https://*"},
+           {"HTTPS://API.Example.COM:443",
+            {"https", "api.example.com", 443, false},
+            "https://api.example.com:443"},
+           {"https://example.com/", {"https", "example.com", std::nullopt, false},
+            "https://example.com"},
+           {"http://localhost:65535/", {"http", "localhost", 65535, false},
+            "http://localhost:65535"},
+           {"http://[::1]:8080", {"http", "::1", 8080, false}, "http://[::1]:8080"},
+           {"http://[0:0:0:0:0:0:0:1]", {"http", "::1", std::nullopt, false}, "http://[::1]"},
+           {"https://[2001:DB8::1]:*", {"https", "2001:db8::1", std::nullopt, true},
+            "https://[2001:db8::1]:*"},
+           {"http://a-b.c1.example:1", {"http", "a-b.c1.example", 1, false},
+            "http://a-b.c1.example:1"},
+       }) {
+    auto r = parse_outbound_host(c.text);
+    ASSERT_TRUE(r.ok()) << c.text << ": " << r.error().message();
+    EXPECT_EQ(*r, c.rule) << c.text;
+    EXPECT_EQ(to_string(*r), c.formatted) << c.text;
+    auto again = parse_outbound_host(to_string(*r));
+    ASSERT_TRUE(again.ok()) << to_string(*r);
+    EXPECT_EQ(*again, c.rule) << to_string(*r);
+  }
+}
+
+TEST(OutboundHost, RefusesBadForms) {
+  struct Case {
+    std::string_view text, why;
+  };
+  constexpr std::string_view kWildcard =
+      "a wildcard host is \"*\" or \"*.DOMAIN\", e.g. \"*.example.com\"";
+  for (const Case& c : std::vector<Case>{
+           {"example.com", "expected SCHEME://HOST[:PORT], e.g. \"https://api.example.com\""},
+           {"ftp://example.com", "the scheme must be \"http\", \"https\" or \"*\", not \"ftp\""},
+           {"://example.com", "the scheme must be \"http\", \"https\" or \"*\", not \"\""},
+           {"https://example.com/api", "no path allowed (only SCHEME://HOST[:PORT])"},
+           {"https://example.com//", "no path allowed (only SCHEME://HOST[:PORT])"},
+           {"https://example.com?x=1", "no query allowed (only SCHEME://HOST[:PORT])"},
+           {"https://example.com#top", "no fragment allowed (only SCHEME://HOST[:PORT])"},
+           {"https://user:pw@example.com", "no user name or password allowed"},
+           {"http://localhost:0", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://localhost:70000", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://localhost:65536", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://localhost:", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://localhost:+80", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://localhost:8x", "the port must be a number from 1 to 65535, or \"*\""},
+           {"http://", "no host (\"*\" allows any host)"},
+           {"http://:80", "no host (\"*\" allows any host)"},
+           {"http://::1", "an IPv6 address goes in brackets, e.g. \"http://[::1]:8080\""},
+           {"http://[::1", "missing ']'"},
+           {"http://[nothost]", "\"nothost\" is not an IPv6 address"},
+           {"http://[::1]x", "expected [ADDRESS] or [ADDRESS]:PORT after the scheme"},
+           {"http://*example.com", kWildcard},
+           {"http://a.*.com", kWildcard},
+           {"http://*.*.com", kWildcard},
+           {"http://*.1.2.3.4",
+            "\"1.2.3.4\" is not a domain name (\"*.\" must be followed by one)"},
+           {"http://256.0.0.1", "\"256.0.0.1\" is not an IPv4 address"},
+           {"http://127.1", "\"127.1\" is not an IPv4 address"},
+           {"http://exa mple.com", "\"exa mple.com\" is not a host name or address"},
+           {"http://-bad.com", "\"-bad.com\" is not a host name or address"},
+           {"http://example.com.", "\"example.com.\" is not a host name or address"},
+       }) {
+    auto r = parse_outbound_host(c.text);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(r.error().message(),
+              "bad outbound host \"" + std::string(c.text) + "\": " + std::string(c.why));
+  }
+}
+
+TEST(OutboundHost, Matching) {
+  auto rules = [](std::initializer_list<std::string_view> texts) {
+    std::vector<OutboundHost> out;
+    for (std::string_view t : texts) {
+      auto r = parse_outbound_host(t);
+      EXPECT_TRUE(r.ok()) << t;
+      if (r.ok()) out.push_back(*r);
+    }
+    return out;
+  };
+
+  EXPECT_FALSE(outbound_allowed({}, "http", "example.com", 80));  // nothing allowed by default
+
+  // "*.suffix": any subdomain, however deep, but not the suffix itself.
+  auto sub = rules({"http://*.example.com"});
+  EXPECT_TRUE(outbound_allowed(sub, "http", "a.example.com", 80));
+  EXPECT_TRUE(outbound_allowed(sub, "http", "a.b.example.com", 80));
+  EXPECT_FALSE(outbound_allowed(sub, "http", "example.com", 80));
+  EXPECT_FALSE(outbound_allowed(sub, "http", "badexample.com", 80));
+  EXPECT_FALSE(outbound_allowed(sub, "http", "a.example.com.evil.net", 80));
+  EXPECT_FALSE(outbound_allowed(sub, "http", "a.example.com", 8080));  // default port only
+  EXPECT_FALSE(outbound_allowed(sub, "https", "a.example.com", 443));  // http only
+
+  // ":*": any port.
+  auto any_port = rules({"http://localhost:*"});
+  EXPECT_TRUE(outbound_allowed(any_port, "http", "localhost", 1));
+  EXPECT_TRUE(outbound_allowed(any_port, "http", "localhost", 80));
+  EXPECT_TRUE(outbound_allowed(any_port, "http", "localhost", 65535));
+  EXPECT_FALSE(outbound_allowed(any_port, "https", "localhost", 443));
+  EXPECT_FALSE(outbound_allowed(any_port, "http", "127.0.0.1", 80));
+
+  // No port: the scheme's default.
+  auto https = rules({"https://api.example.com"});
+  EXPECT_TRUE(outbound_allowed(https, "https", "api.example.com", 443));
+  EXPECT_FALSE(outbound_allowed(https, "https", "api.example.com", 8443));
+  EXPECT_FALSE(outbound_allowed(https, "http", "api.example.com", 80));
+  EXPECT_FALSE(outbound_allowed(https, "http", "api.example.com", 443));
+  auto http = rules({"http://example.com"});
+  EXPECT_TRUE(outbound_allowed(http, "http", "example.com", 80));
+  EXPECT_FALSE(outbound_allowed(http, "http", "example.com", 443));
+  auto explicit_port = rules({"http://127.0.0.1:8080"});
+  EXPECT_TRUE(outbound_allowed(explicit_port, "http", "127.0.0.1", 8080));
+  EXPECT_FALSE(outbound_allowed(explicit_port, "http", "127.0.0.1", 80));
+  EXPECT_FALSE(outbound_allowed(explicit_port, "http", "127.0.0.2", 8080));
+
+  // Scheme "*": both, each with its own default port unless one is given.
+  auto both = rules({"*://example.com"});
+  EXPECT_TRUE(outbound_allowed(both, "http", "example.com", 80));
+  EXPECT_TRUE(outbound_allowed(both, "https", "example.com", 443));
+  EXPECT_FALSE(outbound_allowed(both, "http", "example.com", 443));
+  EXPECT_FALSE(outbound_allowed(both, "https", "example.com", 80));
+  auto both_8000 = rules({"*://example.com:8000"});
+  EXPECT_TRUE(outbound_allowed(both_8000, "http", "example.com", 8000));
+  EXPECT_TRUE(outbound_allowed(both_8000, "https", "example.com", 8000));
+  EXPECT_FALSE(outbound_allowed(both_8000, "https", "example.com", 443));
+
+  // Host names (and schemes) compare case-insensitively.
+  auto mixed = rules({"https://API.Example.com", "http://*.Example.ORG"});
+  EXPECT_TRUE(outbound_allowed(mixed, "https", "api.EXAMPLE.com", 443));
+  EXPECT_TRUE(outbound_allowed(mixed, "HTTPS", "api.example.com", 443));
+  EXPECT_TRUE(outbound_allowed(mixed, "http", "WWW.example.org", 80));
+
+  // "*": any host, but only with the scheme and port given.
+  auto any_host = rules({"https://*"});
+  EXPECT_TRUE(outbound_allowed(any_host, "https", "anything.example", 443));
+  EXPECT_TRUE(outbound_allowed(any_host, "https", "10.0.0.1", 443));
+  EXPECT_FALSE(outbound_allowed(any_host, "http", "anything.example", 80));
+  EXPECT_FALSE(outbound_allowed(any_host, "https", "anything.example", 8443));
+  EXPECT_FALSE(outbound_allowed(any_host, "https", "", 443));
+
+  // IPv6 addresses compare as addresses; brackets around the request host are tolerated.
+  auto v6 = rules({"http://[::1]:8080"});
+  EXPECT_TRUE(outbound_allowed(v6, "http", "::1", 8080));
+  EXPECT_TRUE(outbound_allowed(v6, "http", "0:0:0:0:0:0:0:1", 8080));
+  EXPECT_TRUE(outbound_allowed(v6, "http", "[::1]", 8080));
+  EXPECT_FALSE(outbound_allowed(v6, "http", "::2", 8080));
+
+  // Several rules: any one may allow; other schemes never.
+  auto several = rules({"http://a.test", "https://b.test:8443"});
+  EXPECT_TRUE(outbound_allowed(several, "http", "a.test", 80));
+  EXPECT_TRUE(outbound_allowed(several, "https", "b.test", 8443));
+  EXPECT_FALSE(outbound_allowed(several, "https", "a.test", 443));
+  EXPECT_FALSE(outbound_allowed(rules({"*://*:*"}), "ftp", "a.test", 21));
+  EXPECT_TRUE(outbound_allowed(rules({"*://*:*"}), "https", "a.test", 1));
 }
 
 TEST(ParseSize, UnitsAndErrors) {
