@@ -300,33 +300,108 @@ CanonOptions canon_options(Scope& s, const ast::CanonOpts& o) {
 // representation: a parameter own<R>/borrow<R> reaches the host as Value::own(rep)/borrow(rep) (an
 // own is handed over to the host), and a result own<R> the host returns as Value::own(rep) becomes
 // a new host handle. Only top-level parameters and results are translated.
+// Whether values of type `t` can hold a handle to one of the host's resources.
+bool holds_host_handle(TypeRef t, const std::function<const ResourceType*(TypeRef)>& host_rt) {
+  switch (t->kind) {
+    case TypeKind::kOwn: case TypeKind::kBorrow: return host_rt(t) != nullptr;
+    case TypeKind::kList: case TypeKind::kOption: case TypeKind::kResult: case TypeKind::kVariant:
+    case TypeKind::kRecord: case TypeKind::kTuple: break;
+    default: return false;
+  }
+  if (t->kind == TypeKind::kList) return holds_host_handle(t->element, host_rt);
+  for (const auto& f : t->fields) if (holds_host_handle(f.type, host_rt)) return true;
+  for (const auto& c : t->cases) if (c.type && holds_host_handle(c.type, host_rt)) return true;
+  for (TypeRef e : t->elements) if (holds_host_handle(e, host_rt)) return true;
+  return false;
+}
+
+// Rebuilds `v` (of type `t`) with every handle to a host resource passed through `map`
+// (own or borrow, the handle, the resource) -> the new handle value.
+using HandleMap = std::function<Result<Value>(TypeRef, uint32_t, const ResourceType*)>;
+Result<Value> map_host_handles(const Value& v, TypeRef t, const std::function<const ResourceType*(TypeRef)>& host_rt,
+                               const HandleMap& map) {
+  if (!holds_host_handle(t, host_rt)) return v;
+  auto each = [&](const std::vector<Value>& items, auto type_of) -> Result<std::vector<Value>> {
+    std::vector<Value> out;
+    out.reserve(items.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      WITSERVE_ASSIGN_OR_RETURN(Value x, map_host_handles(items[i], type_of(i), host_rt, map));
+      out.push_back(std::move(x));
+    }
+    return out;
+  };
+  switch (t->kind) {
+    case TypeKind::kOwn: case TypeKind::kBorrow: return map(t, v.handle(), host_rt(t));
+    case TypeKind::kList: {
+      WITSERVE_ASSIGN_OR_RETURN(auto items, each(v.items(), [&](size_t) { return t->element; }));
+      return Value::list(std::move(items));
+    }
+    case TypeKind::kRecord: {
+      if (v.items().size() != t->fields.size()) return trap("record value does not fit its type");
+      WITSERVE_ASSIGN_OR_RETURN(auto items, each(v.items(), [&](size_t i) { return t->fields[i].type; }));
+      return Value::record(std::move(items));
+    }
+    case TypeKind::kTuple: {
+      if (v.items().size() != t->elements.size()) return trap("tuple value does not fit its type");
+      WITSERVE_ASSIGN_OR_RETURN(auto items, each(v.items(), [&](size_t i) { return t->elements[i]; }));
+      return Value::tuple(std::move(items));
+    }
+    default: {  // option, result, variant
+      uint32_t i = v.case_index();
+      if (i >= t->cases.size()) return trap("case index out of range");
+      std::optional<Value> payload;
+      if (v.payload() && t->cases[i].type) {
+        WITSERVE_ASSIGN_OR_RETURN(Value p, map_host_handles(*v.payload(), t->cases[i].type, host_rt, map));
+        payload = std::move(p);
+      }
+      if (t->kind == TypeKind::kOption) return i == 0 ? Value::none() : Value::some(std::move(*payload));
+      if (t->kind == TypeKind::kResult) return i == 0 ? Value::ok(std::move(payload)) : Value::err(std::move(payload));
+      return Value::variant(i, std::move(payload));
+    }
+  }
+}
+
+// canon lower of a host function: handles to the host's own resources reach it as their
+// representations (Value::own(rep) / Value::borrow(rep)) wherever they sit in the arguments,
+// and representations it returns in own<...> positions become new owned handles.
 std::shared_ptr<RtFunc> host_func(
     ComponentInstance::Impl& impl, HostFunction fn, const FuncType* type,
     std::shared_ptr<std::unordered_map<const ResourceType*, const ResourceType*>> host_resources) {
   ComponentInstance::Impl* ip = &impl;
-  auto host_rt = [host_resources](TypeRef t) -> const ResourceType* {
+  std::function<const ResourceType*(TypeRef)> host_rt = [host_resources](TypeRef t) -> const ResourceType* {
     if (!host_resources || (t->kind != TypeKind::kOwn && t->kind != TypeKind::kBorrow)) return nullptr;
     auto it = host_resources->find(t->resource);
     return it == host_resources->end() ? nullptr : it->second;
   };
+  bool params_hold = false;
+  for (const auto& p : type->params) params_hold |= holds_host_handle(p.type, host_rt);
+  bool result_holds = type->result && holds_host_handle(type->result, host_rt);
   return std::make_shared<RtFunc>(RtFunc{
-      type, [fn, type, ip, host_rt](std::span<const Value> args) -> Result<std::optional<Value>> {
-        std::vector<Value> a(args.begin(), args.end());
-        for (size_t i = 0; i < a.size() && i < type->params.size(); ++i) {
-          TypeRef pt = type->params[i].type;
-          const ResourceType* r = host_rt(pt);
-          if (!r) continue;
-          uint32_t h = a[i].handle();
-          if (h >= ip->host.size() || !ip->host[h].live || ip->host[h].type != r)
-            return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
-          uint32_t rep = ip->host[h].rep;
-          if (pt->kind == TypeKind::kOwn) ip->host[h].live = false;
-          a[i] = pt->kind == TypeKind::kOwn ? Value::own(rep) : Value::borrow(rep);
+      type, [fn, type, ip, host_rt, params_hold, result_holds](std::span<const Value> args) -> Result<std::optional<Value>> {
+        std::vector<Value> a;
+        std::span<const Value> call_args = args;
+        if (params_hold) {
+          HandleMap to_rep = [ip](TypeRef t, uint32_t h, const ResourceType* r) -> Result<Value> {
+            if (h >= ip->host.size() || !ip->host[h].live || ip->host[h].type != r)
+              return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
+            uint32_t rep = ip->host[h].rep;
+            if (t->kind == TypeKind::kOwn) ip->host[h].live = false;
+            return t->kind == TypeKind::kOwn ? Value::own(rep) : Value::borrow(rep);
+          };
+          a.reserve(args.size());
+          for (size_t i = 0; i < args.size(); ++i) {
+            if (i >= type->params.size()) { a.push_back(args[i]); continue; }
+            WITSERVE_ASSIGN_OR_RETURN(Value x, map_host_handles(args[i], type->params[i].type, host_rt, to_rep));
+            a.push_back(std::move(x));
+          }
+          call_args = a;
         }
-        WITSERVE_ASSIGN_OR_RETURN(auto result, fn(*type, a));
-        if (result && type->result && type->result->kind == TypeKind::kOwn) {
-          if (const ResourceType* r = host_rt(type->result))
-            result = Value::own(ip->add_host({r, result->handle(), true, true}));
+        WITSERVE_ASSIGN_OR_RETURN(auto result, fn(*type, call_args));
+        if (result && result_holds) {
+          HandleMap to_handle = [ip](TypeRef, uint32_t rep, const ResourceType* r) -> Result<Value> {
+            return Value::own(ip->add_host({r, rep, true, true}));
+          };
+          WITSERVE_ASSIGN_OR_RETURN(result, map_host_handles(*result, type->result, host_rt, to_handle));
         }
         return result;
       }});
@@ -408,7 +483,7 @@ Result<std::optional<Value>> call_lifted(Scope& s, engine::Func& core, engine::F
 }
 
 // The runtime item for an import, built from the host's Linker definitions.
-Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name, const ExternType& t) {
+Result<RtItem> host_item(ComponentInstance::Impl& impl, Scope& scope, const std::string& name, const ExternType& t) {
   RtItem out;
   out.kind = t.kind;
   switch (t.kind) {
@@ -425,6 +500,13 @@ Result<RtItem> host_item(ComponentInstance::Impl& impl, const std::string& name,
       auto host_resources = std::make_shared<std::unordered_map<const ResourceType*, const ResourceType*>>();
       for (const auto& e : t.instance->exports) {
         if (e.type.kind != K::kType || !e.type.resource) continue;
+        // A resource an earlier import provided (`use wasi:io/poll.{pollable}` in another
+        // interface) is that same resource.
+        if (const ResourceType* bound = scope.rt(e.type.resource); bound != e.type.resource) {
+          (*host_resources)[e.type.resource] = bound;
+          continue;
+        }
+        if (host_resources->count(e.type.resource)) continue;  // an alias (`type headers = fields`)
         const Linker::ResourceDef* r = impl.linker->find_resource(name, e.name);
         if (!r) return link_error("import '" + name + "': resource '" + e.name + "' is not provided by the host");
         (*host_resources)[e.type.resource] = r->type;
@@ -662,7 +744,7 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
               if (it == args->end()) return link_error("no argument for import '" + d.name.name + "'");
               item = it->second;
             } else {
-              WITSERVE_ASSIGN_OR_RETURN(item, host_item(*this, d.name.name, *stype));
+              WITSERVE_ASSIGN_OR_RETURN(item, host_item(*this, s, d.name.name, *stype));
             }
             if (item.kind == K::kInstance && stype->kind == K::kInstance) s.bind_instance(stype->instance, *item.instance);
             s.push(item, stype);

@@ -6,9 +6,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <poll.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <unordered_set>
 
@@ -27,6 +30,86 @@ using BeastResponse = bhttp::response<bhttp::vector_body<uint8_t>>;
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 
 struct Worker;
+
+// The ResponseStream of one request: blocking writes on the session's socket, each waiting at
+// most `timeout` for the client to take the bytes.
+class SyncResponseStream final : public ResponseStream {
+ public:
+  SyncResponseStream(tcp::socket& socket, bool head, bool keep_alive, std::chrono::milliseconds timeout)
+      : socket_(socket), head_(head), keep_alive_(keep_alive), timeout_(timeout) {}
+
+  Status send_head(uint16_t status, const Headers& headers, std::optional<uint64_t> content_length) override {
+    if (started_) return Error(ErrorKind::kInvalidArgument, "the response head was sent already");
+    started_ = true;
+    bhttp::response<bhttp::empty_body> res;
+    res.result(status);
+    res.version(11);
+    for (const auto& [name, value] : headers) res.insert(name, value);
+    if (content_length) res.content_length(*content_length);
+    else chunked_ = true, res.chunked(true);
+    res.keep_alive(keep_alive_);
+    std::ostringstream head;
+    head << res.base();
+    return send(head.str());
+  }
+
+  Status write(std::span<const uint8_t> data) override {
+    if (!started_ || finished_) return Error(ErrorKind::kInvalidArgument, "no response body is open");
+    if (head_ || data.empty()) return ok();
+    std::string out;
+    if (chunked_) {
+      char size[20];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      out.append(size, size_t(n));
+    }
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());
+    if (chunked_) out += "\r\n";
+    return send(out);
+  }
+
+  Status finish() override {
+    if (!started_ || finished_) return Error(ErrorKind::kInvalidArgument, "no response body is open");
+    finished_ = true;
+    if (head_ || !chunked_) return ok();
+    return send("0\r\n\r\n");
+  }
+
+  bool started() const override { return started_; }
+  bool finished() const { return finished_ && !failed_; }
+  bool keep_alive() const { return keep_alive_; }
+
+ private:
+  Status send(std::string_view bytes) {
+    if (failed_) return Error(ErrorKind::kIo, "the connection failed earlier");
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);
+    auto until = std::chrono::steady_clock::now() + timeout_;
+    while (!bytes.empty()) {
+      size_t n = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        pollfd p{socket_.native_handle(), POLLOUT, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, int(left.count())) <= 0) {
+          failed_ = true;
+          return Error(ErrorKind::kIo, "the client did not read the response in time");
+        }
+        continue;
+      }
+      if (ec) {
+        failed_ = true;
+        return Error(ErrorKind::kIo, "writing the response: " + ec.message());
+      }
+      bytes.remove_prefix(n);
+    }
+    return ok();
+  }
+
+  tcp::socket& socket_;
+  bool head_;
+  bool keep_alive_;
+  std::chrono::milliseconds timeout_;
+  bool started_ = false, chunked_ = false, finished_ = false, failed_ = false;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -174,8 +257,16 @@ void Session::on_body(beast::error_code ec) {
   bool keep_alive = msg.keep_alive();
   head_ = msg.method() == bhttp::verb::head;
 
+  bool keep = keep_alive && !closing_ && !worker_.stopping;
+  SyncResponseStream stream(stream_.socket(), head_, keep, worker_.options->read_timeout);
+  req.stream = &stream;
   Response res;
   worker_.handler(req, res);
+  if (stream.started()) {
+    head_ = false;
+    if (stream.finished() && keep && !closing_ && !worker_.stopping) return read_request();
+    return close();
+  }
   respond(std::move(res), keep_alive && !res.close);
 }
 

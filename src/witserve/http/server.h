@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,11 +26,27 @@ namespace witserve::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Lets a handler send its response while it runs instead of filling Response: send_head once,
+// then write any number of times, then finish. The body goes chunked unless a content length is
+// given. Writes block the worker thread, each bounded by the read timeout; a failed write (the
+// client went away, or stopped reading) is an Error. If the head went out but finish did not, the
+// connection is closed after the handler returns, so the client sees a truncated body.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual Status send_head(uint16_t status, const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::optional<uint64_t> content_length) = 0;
+  virtual Status write(std::span<const uint8_t> data) = 0;
+  virtual Status finish() = 0;
+  virtual bool started() const = 0;
+};
+
 struct Request {
   std::string method;
   std::string target;  // path and query as received
   Headers headers;     // in the order received, names as sent
   std::vector<uint8_t> body;
+  ResponseStream* stream = nullptr;  // valid while the handler runs
 };
 
 struct Response {

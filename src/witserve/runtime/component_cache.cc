@@ -39,20 +39,29 @@ Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load(std::vector<
   }
   size_t size = bytes.size();
   WITSERVE_ASSIGN_OR_RETURN(auto compiled, component::CompiledComponent::compile(*engine_, std::move(bytes)));
-  WITSERVE_TRY(check_handler_world(compiled->resolved()));
+  WITSERVE_ASSIGN_OR_RETURN(ServedWorld served, check_served_world(compiled->resolved()));
   {
     // Instantiating once proves the imports link (host function types included) and the core
     // modules start; a request should never be the first to find out.
     WITSERVE_ASSIGN_OR_RETURN(auto store, engine_->new_store());
-    auto linker = make_host_linker(std::make_shared<HostContext>());
+    auto host = std::make_shared<HostContext>();
+    auto linker = make_host_linker(host);
+    wasi::WasiContext wasi(host->grants);
+    wasi::WasiContext::Enter enter(&wasi);
     WITSERVE_ASSIGN_OR_RETURN(auto instance, component::ComponentInstance::instantiate(compiled, *store, *linker));
-    WITSERVE_TRY(HandleFunc::lookup(*instance, std::string(kHandleExport)));
+    if (served.http_export) {
+      if (!instance->export_type("handle", *served.http_export))
+        return Error(ErrorKind::kLink, *served.http_export + " exports no function 'handle'");
+    } else {
+      WITSERVE_TRY(HandleFunc::lookup(*instance, std::string(kHandleExport)));
+    }
   }
   auto loaded = std::make_shared<LoadedComponent>();
   loaded->compiled = std::move(compiled);
   loaded->sha256 = hash;
   loaded->size = size;
   loaded->world = describe_world(loaded->compiled->resolved());
+  loaded->http_export = served.http_export;
   std::lock_guard lock(mu_);
   for (auto it = entries_.begin(); it != entries_.end();) it = it->second.expired() ? entries_.erase(it) : std::next(it);
   entries_[hash] = loaded;

@@ -1,5 +1,5 @@
 // Compile-once cache of handler components, keyed by the SHA-256 of their bytes: a component is
-// decoded, type-checked against the handler world and compiled once, then shared by every route,
+// decoded, type-checked against the handler world or wasi:http and compiled once, then shared by every route,
 // thread and request that uses it. Entries live as long as some route holds them.
 // Thread-safe: any thread may load.
 #pragma once
@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct LoadedComponent {
   std::string sha256;              // lowercase hex of the bytes
   size_t size = 0;                 // bytes
   std::vector<std::string> world;  // "import ..." / "export ..." lines (describe_world)
+  // A wasi:http component: its incoming-handler export ("wasi:http/incoming-handler@0.2.12").
+  // Otherwise a handler-world component.
+  std::optional<std::string> http_export;
 };
 
 class ComponentCache {

@@ -3,6 +3,7 @@
 
 #include "witserve/base/log.h"
 #include "witserve/component/types.h"
+#include "witserve/wasi/wasi.h"
 
 namespace witserve::runtime {
 namespace {
@@ -64,21 +65,44 @@ bool exports_only_types(const component::InstanceType& t) {
 
 }  // namespace
 
-Status check_handler_world(const component::ResolvedComponent& c) {
-  std::vector<std::string> problems;
+namespace {
+
+// What is wrong with the component's imports, one line each.
+void check_imports(const component::ResolvedComponent& c, std::vector<std::string>& problems) {
   for (const auto& imp : c.type->imports) {
     using Kind = component::ExternType::Kind;
     if (imp.type.kind == Kind::kType) continue;
     if (imp.type.kind == Kind::kInstance && (exports_only_types(*imp.type.instance) || is_host_interface(imp.name)))
       continue;
-    problems.push_back("it imports '" + imp.name + "', which witserve does not provide to handler-world components " +
-                       "(only " + std::string(kHostInterface) + " and type-only interfaces)");
+    std::string why;
+    if (imp.type.kind == Kind::kInstance && imp.name.starts_with("wasi:")) {
+      if (wasi::provides(imp.name, &why)) continue;
+      problems.push_back("it imports '" + imp.name + "': " + why);
+      continue;
+    }
+    problems.push_back("it imports '" + imp.name + "', which witserve does not provide (only " +
+                       std::string(kHostInterface) + ", WASI 0.2 and type-only interfaces)");
   }
+  if (!c.unsupported.empty()) problems.push_back("it uses " + c.unsupported.front() + ", which witserve does not run yet");
+}
+
+Status refusal(std::string_view what, const std::vector<std::string>& problems) {
+  if (problems.empty()) return ok();
+  std::string msg = std::string(what) + ": " + problems[0];
+  for (size_t i = 1; i < problems.size(); ++i) msg += "; " + problems[i];
+  return Error(ErrorKind::kLink, msg);
+}
+
+}  // namespace
+
+Status check_handler_world(const component::ResolvedComponent& c) {
+  std::vector<std::string> problems;
+  check_imports(c, problems);
   const component::NamedExtern* handle = nullptr;
   for (const auto& e : c.type->exports)
     if (e.name == kHandleExport) handle = &e;
   if (!handle || handle->type.kind != component::ExternType::Kind::kFunc) {
-    problems.push_back("it exports no function 'handle' (exports: " + [&] {
+    problems.push_back("it exports no function 'handle' and no wasi:http/incoming-handler (exports: " + [&] {
       std::string names;
       for (const auto& e : c.type->exports) names += (names.empty() ? "" : ", ") + e.name;
       return names.empty() ? std::string("none") : names;
@@ -91,11 +115,20 @@ Status check_handler_world(const component::ResolvedComponent& c) {
                          ", which does not fit the handler world's " + component::to_string(*world_types().handle) +
                          ": " + why);
   }
-  if (!c.unsupported.empty()) problems.push_back("it uses " + c.unsupported.front() + ", which witserve does not run yet");
-  if (problems.empty()) return ok();
-  std::string msg = "not a handler-world component: " + problems[0];
-  for (size_t i = 1; i < problems.size(); ++i) msg += "; " + problems[i];
-  return Error(ErrorKind::kLink, msg);
+  return refusal("not a handler-world component", problems);
+}
+
+Result<ServedWorld> check_served_world(const component::ResolvedComponent& c) {
+  ServedWorld out;
+  out.http_export = wasi::incoming_handler_export(c);
+  if (!out.http_export) {
+    WITSERVE_TRY(check_handler_world(c));
+    return out;
+  }
+  std::vector<std::string> problems;
+  check_imports(c, problems);
+  WITSERVE_TRY(refusal("not a servable wasi:http component", problems));
+  return out;
 }
 
 std::vector<std::string> describe_world(const component::ResolvedComponent& c) {
@@ -112,6 +145,7 @@ std::vector<std::string> describe_world(const component::ResolvedComponent& c) {
 
 std::shared_ptr<const component::Linker> make_host_linker(std::shared_ptr<const HostContext> context) {
   auto linker = std::make_shared<component::Linker>();
+  wasi::add_wasi(*linker);
   TypeArena& arena = linker->arena();
   TypeRef str = arena.primitive(TypeKind::kString);
   ValueType level;

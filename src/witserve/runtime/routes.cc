@@ -28,6 +28,24 @@ Status Routes::publish(std::vector<Route> manifest_routes, std::vector<Route> ad
   return ok();
 }
 
+namespace {
+
+// What the manifest grants a route's component through WASI; nothing unless listed.
+std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c) {
+  auto g = std::make_shared<wasi::Grants>();
+  g->route = c.pattern.text();
+  g->env.assign(c.env.begin(), c.env.end());
+  for (const auto& d : c.dirs) g->dirs.push_back({d.host, d.guest, d.writable});
+  if (!c.allowed_outbound_hosts.empty()) {
+    g->outbound = [rules = c.allowed_outbound_hosts](std::string_view scheme, std::string_view host, uint16_t port) {
+      return manifest::outbound_allowed(rules, scheme, host, port);
+    };
+  }
+  return g;
+}
+
+}  // namespace
+
 Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& configs) {
   std::vector<Route> routes;
   std::vector<std::string> failures;
@@ -46,6 +64,7 @@ Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& con
     auto host = std::make_shared<HostContext>();
     host->route = c.pattern.text();
     host->config = c.config;
+    host->grants = grants_for(c);
     r.host = host;
     r.linker = make_host_linker(host);
     r.component = std::move(*loaded);
@@ -114,6 +133,9 @@ Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const 
   r.deadline = deadline;
   auto host = std::make_shared<HostContext>();
   host->route = pattern.text();
+  auto grants = std::make_shared<wasi::Grants>();
+  grants->route = host->route;
+  host->grants = grants;
   r.host = host;
   r.linker = make_host_linker(host);
   r.component = std::move(component);

@@ -3,7 +3,10 @@
 
 #include <strings.h>
 
+#include <cctype>
+
 #include "witserve/base/log.h"
+#include "witserve/wasi/http.h"
 
 namespace witserve::runtime {
 namespace {
@@ -59,83 +62,220 @@ void Worker::handle(http::Request& req, http::Response& res) {
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
 }
 
-void Worker::call_handler(const Route& route, const manifest::RouteMatch& match, http::Request& req,
-                          http::Response& res) {
-  // The request as the handler world's record. Parameters arrive as headers; a client cannot
-  // send its own x-witserve-param-* headers.
+Result<Worker::Lease> Worker::lease(const Route& route) {
+  Lease l;
+  if (route.reuse_instance) {
+    for (auto& r : reused_)
+      if (r.component == route.component && r.linker == route.linker) l.kept = &r;
+    if (l.kept) return l;
+  }
+  l.fresh.component = route.component;
+  l.fresh.linker = route.linker;
+  l.fresh.wasi = std::make_unique<wasi::WasiContext>(route.host->grants);
+  wasi::WasiContext::Enter enter(l.fresh.wasi.get());
+  auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker);
+  if (!instance.ok()) return std::move(instance).error().with_context("instantiating");
+  l.fresh.instance = std::move(*instance);
+  return l;
+}
+
+void Worker::release(const Route& route, Lease& l, bool healthy) {
+  if (l.kept) {
+    // A trapped or interrupted instance is not used again.
+    if (!healthy) std::erase_if(reused_, [&](const Reused& r) { return &r == l.kept; });
+    return;
+  }
+  if (route.reuse_instance && healthy && l.fresh.instance) {
+    // Keep it; first forget instances of components no route uses any more.
+    std::erase_if(reused_, [](const Reused& r) { return r.component.use_count() == 1; });
+    reused_.push_back(std::move(l.fresh));
+  }
+}
+
+namespace {
+
+// The client's headers, less any that pose as route parameters, plus the route's parameters.
+HeaderList request_headers(const Route& route, const manifest::RouteMatch& match, http::Request& req) {
   HeaderList headers;
-  headers.reserve(req.headers.size() + match.params.size());
+  headers.reserve(req.headers.size() + match.params.size() + 1);
   for (auto& [name, value] : req.headers)
     if (!starts_with_icase(name, kParamPrefix) && !starts_with_icase(name, kRestHeader))
       headers.emplace_back(std::move(name), std::move(value));
   for (const auto& [name, value] : match.params) headers.emplace_back(std::string(kParamPrefix) + name, value);
   if (route.pattern.has_rest()) headers.emplace_back(std::string(kRestHeader), match.rest);
-  WireRequest wire(std::move(req.method), std::move(req.target), std::move(headers), std::move(req.body));
+  return headers;
+}
 
-  Result<WireResponse> result = Error(ErrorKind::kInternal, "not called");
-  {
-    Deadline deadline(*watchdog_, interrupt_, Watchdog::Clock::now() + route.deadline);
-    Reused* kept = nullptr;
-    if (route.reuse_instance) {
-      for (auto& r : reused_)
-        if (r.component == route.component && r.linker == route.linker) kept = &r;
-    }
-    if (kept) {
-      result = kept->handle->call(wire);
-    } else {
-      auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker);
-      if (!instance.ok()) {
-        result = std::move(instance).error().with_context("instantiating");
-      } else {
-        auto handle = HandleFunc::lookup(**instance, std::string(kHandleExport));
-        if (!handle.ok()) {
-          result = std::move(handle).error();
-        } else {
-          result = handle->call(wire);
-          if (route.reuse_instance && result.ok()) {
-            // Keep it; first forget instances of components no route uses any more.
-            std::erase_if(reused_, [](const Reused& r) { return r.component.use_count() == 1; });
-            reused_.push_back({route.component, route.linker, std::move(*instance), std::move(*handle)});
-          }
-        }
-      }
-    }
-    if (kept && !result.ok()) {
-      // A trapped or interrupted instance is not used again.
-      std::erase_if(reused_, [&](const Reused& r) { return &r == kept; });
-    }
-  }
-  if (!result.ok()) {
-    const Error& e = result.error();
-    if (e.kind() == ErrorKind::kInterrupted) {
-      spdlog::warn("[{}] {} {}: deadline of {} ms passed; the handler was stopped", route.pattern.text(),
-                   std::get<0>(wire), std::get<1>(wire), route.deadline.count());
-      text_response(res, 504, "the handler did not answer in time");
-      res.close = true;
-      return;
-    }
-    spdlog::error("[{}] {} {}: {}", route.pattern.text(), std::get<0>(wire), std::get<1>(wire), e.to_string());
-    text_response(res, 500, e.kind() == ErrorKind::kTrap ? "the handler failed (trap)" : "the handler failed");
+// Logs why a handler failed and answers 504 (deadline) or 500.
+void failure_response(const Route& route, std::string_view method, std::string_view target, const Error& e,
+                      http::Response& res) {
+  if (e.kind() == ErrorKind::kInterrupted) {
+    spdlog::warn("[{}] {} {}: deadline of {} ms passed; the handler was stopped", route.pattern.text(), method,
+                 target, route.deadline.count());
+    text_response(res, 504, "the handler did not answer in time");
+    res.close = true;
     return;
   }
+  spdlog::error("[{}] {} {}: {}", route.pattern.text(), method, target, e.to_string());
+  text_response(res, 500, e.kind() == ErrorKind::kTrap ? "the handler failed (trap)" : "the handler failed");
+}
+
+// A handler's headers as the response's, checked; false (and logged) if one is invalid.
+bool copy_headers(const Route& route, std::string_view method, std::string_view target, HeaderList& from,
+                  http::Headers& to) {
+  to.clear();
+  to.reserve(from.size());
+  for (auto& [name, value] : from) {
+    if (!http::valid_field_name(name) || !http::valid_field_value(value)) {
+      spdlog::error("[{}] {} {}: the handler returned an invalid header {:?}", route.pattern.text(), method, target,
+                    name);
+      return false;
+    }
+    if (!framing_header(name)) to.emplace_back(std::move(name), std::move(value));
+  }
+  return true;
+}
+
+// A wasi:http response streamed over the connection.
+class StreamSink final : public wasi::ResponseSink {
+ public:
+  StreamSink(http::ResponseStream* stream, const Route& route, std::string_view method, std::string_view target)
+      : stream_(stream), route_(route), method_(method), target_(target) {}
+  Status start(uint16_t status, const wasi::FieldList& headers, std::optional<uint64_t> length) override {
+    if (!stream_) return Error(ErrorKind::kUnsupported, "this request cannot stream its response");
+    if (!http::valid_status(status)) return Error(ErrorKind::kInvalidArgument, "invalid status " + std::to_string(status));
+    HeaderList from(headers.begin(), headers.end());
+    http::Headers to;
+    if (!copy_headers(route_, method_, target_, from, to)) return Error(ErrorKind::kInvalidArgument, "invalid header");
+    return stream_->send_head(status, to, length);
+  }
+  Status write(std::span<const uint8_t> data) override { return stream_->write(data); }
+  Status finish() override { return stream_->finish(); }
+
+ private:
+  http::ResponseStream* stream_;
+  const Route& route_;
+  std::string_view method_, target_;
+};
+
+}  // namespace
+
+void Worker::call_handler(const Route& route, const manifest::RouteMatch& match, http::Request& req,
+                          http::Response& res) {
+  if (route.component->http_export) return call_http(route, match, req, res);
+  // The request as the handler world's record. Parameters arrive as headers; a client cannot
+  // send its own x-witserve-param-* headers.
+  WireRequest wire(std::move(req.method), std::move(req.target), request_headers(route, match, req),
+                   std::move(req.body));
+  Result<WireResponse> result = Error(ErrorKind::kInternal, "not called");
+  {
+    auto at = Watchdog::Clock::now() + route.deadline;
+    Deadline deadline(*watchdog_, interrupt_, at);
+    auto l = lease(route);
+    if (!l.ok()) {
+      result = std::move(l).error();
+    } else {
+      Reused& r = l->get();
+      r.wasi->deadline = at;
+      wasi::WasiContext::Enter enter(r.wasi.get());
+      if (!r.handle) {
+        auto handle = HandleFunc::lookup(*r.instance, std::string(kHandleExport));
+        if (handle.ok()) r.handle = std::move(*handle);
+        else result = std::move(handle).error();
+      }
+      if (r.handle) result = r.handle->call(wire);
+      r.wasi->flush_output();
+      release(route, *l, result.ok());
+    }
+  }
+  const std::string& method = std::get<0>(wire);
+  const std::string& target = std::get<1>(wire);
+  if (!result.ok()) return failure_response(route, method, target, result.error(), res);
   auto& [status, out_headers, body] = *result;
   if (!http::valid_status(status)) {
-    spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), std::get<0>(wire),
-                  std::get<1>(wire), status);
+    spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), method, target, status);
     return text_response(res, 500, "the handler returned an invalid response");
   }
   res.status = status;
-  res.headers.clear();
-  res.headers.reserve(out_headers.size());
-  for (auto& [name, value] : out_headers) {
-    if (!http::valid_field_name(name) || !http::valid_field_value(value)) {
-      spdlog::error("[{}] {} {}: the handler returned an invalid header {:?}", route.pattern.text(),
-                    std::get<0>(wire), std::get<1>(wire), name);
-      return text_response(res, 500, "the handler returned an invalid response");
-    }
-    if (!framing_header(name)) res.headers.emplace_back(std::move(name), std::move(value));
-  }
+  if (!copy_headers(route, method, target, out_headers, res.headers))
+    return text_response(res, 500, "the handler returned an invalid response");
   res.body = std::move(body);
+}
+
+void Worker::call_http(const Route& route, const manifest::RouteMatch& match, http::Request& req,
+                       http::Response& res) {
+  std::string method = req.method, target = req.target;
+  wasi::IncomingRequest in;
+  in.method = std::move(req.method);
+  in.path_with_query = std::move(req.target);
+  for (auto& [name, value] : request_headers(route, match, req)) {
+    std::string lower = name;
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "host") in.authority = value;
+    in.headers.emplace_back(std::move(lower), std::move(value));
+  }
+  in.body = std::make_shared<const std::vector<uint8_t>>(std::move(req.body));
+  StreamSink sink(req.stream, route, method, target);
+  wasi::HttpCall call(std::move(in), &sink);
+
+  Status status = ok();
+  {
+    auto at = Watchdog::Clock::now() + route.deadline;
+    Deadline deadline(*watchdog_, interrupt_, at);
+    auto l = lease(route);
+    if (!l.ok()) {
+      status = std::move(l).error();
+    } else {
+      Reused& r = l->get();
+      wasi::WasiContext& w = *r.wasi;
+      w.deadline = at;
+      w.http = &call;
+      w.before_block = [&call] { (void)call.stream_now(); };
+      {
+        wasi::WasiContext::Enter enter(&w);
+        auto [rq, rp] = wasi::new_incoming(w, call);
+        auto h1 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "incoming-request", rq);
+        auto h2 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "response-outparam", rp);
+        if (!h1.ok() || !h2.ok()) {
+          status = Error(ErrorKind::kInternal, "cannot pass the request to the component");
+        } else {
+          component::Value args[] = {component::Value::own(*h1), component::Value::own(*h2)};
+          auto result = r.instance->call("handle", args, *route.component->http_export);
+          if (!result.ok()) status = std::move(result).error();
+        }
+        w.flush_output();
+      }
+      w.http = nullptr;
+      w.before_block = nullptr;
+      release(route, *l, status.ok());
+    }
+  }
+  if (call.streaming()) {
+    // The head is out: all that is left is to end the body well or cut the connection.
+    if (!status.ok()) {
+      spdlog::error("[{}] {} {}: failed while streaming its response: {}", route.pattern.text(), method, target,
+                    status.error().to_string());
+    } else if (!call.finished() || !call.problem.empty()) {
+      spdlog::error("[{}] {} {}: the response body was not finished{}{}", route.pattern.text(), method, target,
+                    call.problem.empty() ? "" : ": ", call.problem);
+    }
+    return;
+  }
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  auto refuse = [&](const std::string& why) {
+    spdlog::error("[{}] {} {}: {}", route.pattern.text(), method, target, why);
+    text_response(res, 500, "the handler returned an invalid response");
+  };
+  if (!call.response_set()) return refuse("the handler returned without setting a response");
+  if (call.error()) return refuse("the handler answered with error-code " + *call.error());
+  if (call.body_open()) return refuse("the handler did not finish the response body");
+  if (!call.problem.empty()) return refuse(call.problem);
+  if (!http::valid_status(call.status())) return refuse("invalid status " + std::to_string(call.status()));
+  res.status = call.status();
+  HeaderList headers(call.headers().begin(), call.headers().end());
+  if (!copy_headers(route, method, target, headers, res.headers))
+    return text_response(res, 500, "the handler returned an invalid response");
+  res.body = std::move(call.buffered());
 }
 
 }  // namespace witserve::runtime

@@ -14,6 +14,7 @@
 #include "witserve/http/server.h"
 #include "witserve/runtime/routes.h"
 #include "witserve/runtime/watchdog.h"
+#include "witserve/wasi/context.h"
 
 namespace witserve::runtime {
 
@@ -33,16 +34,29 @@ class Worker {
   Worker() = default;
   void call_handler(const Route& route, const manifest::RouteMatch& match, http::Request& request,
                     http::Response& response);
+  void call_http(const Route& route, const manifest::RouteMatch& match, http::Request& request,
+                 http::Response& response);
 
   // Instances kept for routes with instance = "reuse", by component and linker (a route's
-  // identity across table swaps); dropped when they fail or their component is replaced.
+  // identity across table swaps); dropped when they fail or their component is replaced. The
+  // WASI context lives as long as its instance (the guest keeps handles into it).
   struct Reused {
     std::shared_ptr<const LoadedComponent> component;
     std::shared_ptr<const component::Linker> linker;
+    std::unique_ptr<wasi::WasiContext> wasi;
     std::unique_ptr<component::ComponentInstance> instance;
     std::optional<HandleFunc> handle;
   };
   std::vector<Reused> reused_;
+  // The instance one request runs on: the route's kept one, or a fresh one (with a fresh WASI
+  // context) that is kept afterwards for a "reuse" route if the request went well.
+  struct Lease {
+    Reused* kept = nullptr;
+    Reused fresh;
+    Reused& get() { return kept ? *kept : fresh; }
+  };
+  Result<Lease> lease(const Route& route);
+  void release(const Route& route, Lease& lease, bool healthy);
 
   const Routes* routes_ = nullptr;
   Watchdog* watchdog_ = nullptr;
