@@ -226,6 +226,15 @@ Result<std::string> CanonContext::load_string(uint32_t ptr, uint32_t tagged_unit
 // ---- lists -----------------------------------------------------------------------------------
 
 Result<std::pair<uint32_t, uint32_t>> CanonContext::store_list(const Value& v, TypeRef elem) {
+  if (v.is_bytes() && elem->kind == TypeKind::kU8) {
+    const std::string& data = v.byte_data();
+    if (data.size() > kMaxListByteLength) return trap("list too long to pass to the guest");
+    WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 1, uint32_t(data.size())));
+    WITSERVE_TRY(check_range(ptr, data.size(), 1, "list"));
+    WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
+    if (!data.empty()) std::memcpy(m.data() + ptr, data.data(), data.size());
+    return std::pair{ptr, uint32_t(data.size())};
+  }
   uint64_t bytes = uint64_t(v.items().size()) * elem->size;
   if (bytes > kMaxListByteLength) return trap("list too long to pass to the guest");
   WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, elem->align, uint32_t(bytes)));
@@ -239,13 +248,12 @@ Result<Value> CanonContext::load_list(uint32_t ptr, uint32_t length, TypeRef ele
   if (bytes > kMaxListByteLength)
     return trap("list of " + std::to_string(length) + " elements exceeds the canonical ABI limit");
   WITSERVE_TRY(check_range(ptr, bytes, elem->align, "list"));
+  if (elem->kind == TypeKind::kU8) {  // byte lists are common (bodies): copied whole
+    WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
+    return Value::bytes(std::string(reinterpret_cast<const char*>(m.data() + ptr), length));
+  }
   std::vector<Value> items;
   items.reserve(length);
-  if (elem->kind == TypeKind::kU8) {  // byte lists are common (bodies): no per-element dispatch
-    WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
-    for (uint32_t i = 0; i < length; ++i) items.push_back(Value::u8(m[ptr + i]));
-    return Value::list(std::move(items));
-  }
   for (uint32_t i = 0; i < length; ++i) {
     WITSERVE_ASSIGN_OR_RETURN(Value e, load(elem, ptr + i * elem->size));
     items.push_back(std::move(e));

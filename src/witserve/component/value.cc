@@ -17,6 +17,9 @@ bool Value::operator==(const Value& o) const {
       return i_ == o.i_;
     case TypeKind::kString:
       return s_ == o.s_;
+    case TypeKind::kList:
+      if (is_bytes_ && o.is_bytes_) return s_ == o.s_;
+      return items() == o.items();
     default:
       return u_ == o.u_ && items_ == o.items_;
   }
@@ -43,6 +46,7 @@ Status check_value(const Value& v, TypeRef t) {
       return ok();
     }
     case TypeKind::kList:
+      if (v.is_bytes() && !t->fixed_length && t->element->kind == TypeKind::kU8) return ok();
       if (t->fixed_length && v.items().size() != *t->fixed_length)
         return mismatch("expected " + std::to_string(*t->fixed_length) + " elements, got " +
                         std::to_string(v.items().size()));

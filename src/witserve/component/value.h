@@ -33,6 +33,14 @@ class Value {
   static Value character(char32_t v) { Value x(TypeKind::kChar); x.u_ = v; return x; }
   static Value string(std::string utf8) { Value x(TypeKind::kString); x.s_ = std::move(utf8); return x; }
   static Value list(std::vector<Value> items) { Value x(TypeKind::kList); x.items_ = std::move(items); return x; }
+  // A list<u8> held as bytes: the canonical ABI copies it in and out whole (bodies, streams).
+  // items() still gives one u8 Value per byte, made on first use.
+  static Value bytes(std::string data) {
+    Value x(TypeKind::kList);
+    x.s_ = std::move(data);
+    x.is_bytes_ = true;
+    return x;
+  }
   static Value record(std::vector<Value> fields) { Value x(TypeKind::kRecord); x.items_ = std::move(fields); return x; }
   static Value tuple(std::vector<Value> elements) { Value x(TypeKind::kTuple); x.items_ = std::move(elements); return x; }
   // `payload` present iff the case has a payload type.
@@ -59,7 +67,16 @@ class Value {
   char32_t as_char() const { return char32_t(u_); }
   const std::string& as_string() const { return s_; }
   // list elements, record fields, tuple elements
-  const std::vector<Value>& items() const { return items_; }
+  const std::vector<Value>& items() const {
+    if (is_bytes_ && items_.size() != s_.size()) {
+      items_.reserve(s_.size());
+      for (unsigned char c : s_) items_.push_back(u8(c));
+    }
+    return items_;
+  }
+  // A list made by bytes(): its bytes without a Value per byte.
+  bool is_bytes() const { return is_bytes_; }
+  const std::string& byte_data() const { return s_; }
   // variant/enum/option/result: the case index (option: 0 none, 1 some; result: 0 ok, 1 error)
   uint32_t case_index() const { return uint32_t(u_); }
   const Value* payload() const { return items_.empty() ? nullptr : &items_[0]; }
@@ -82,7 +99,8 @@ class Value {
   int64_t i_ = 0;
   double f_ = 0;
   std::string s_;
-  std::vector<Value> items_;
+  mutable std::vector<Value> items_;  // for a bytes() list: made by items() on first use
+  bool is_bytes_ = false;
 };
 
 // Checks that `v` is a value of type `t` (kinds, counts, case indices, payload presence, char

@@ -235,6 +235,7 @@ Value field_list_value(const FieldList& f) {
 }
 
 std::string value_string(const Value& v) {
+  if (v.is_bytes()) return v.byte_data();
   std::string s;
   s.reserve(v.items().size());
   for (const Value& b : v.items()) s.push_back(char(b.as_unsigned()));

@@ -52,6 +52,7 @@ class Args {
     return list_bytes(*v);
   }
   static Result<std::vector<uint8_t>> list_bytes(const Value& v) {
+    if (v.is_bytes()) return std::vector<uint8_t>(v.byte_data().begin(), v.byte_data().end());
     std::vector<uint8_t> out;
     out.reserve(v.items().size());
     for (const Value& b : v.items()) {
@@ -93,10 +94,7 @@ inline Result<Value> variant_case(TypeRef t, std::string_view name, std::optiona
 }
 
 inline Value bytes_value(std::span<const uint8_t> b) {
-  std::vector<Value> items;
-  items.reserve(b.size());
-  for (uint8_t x : b) items.push_back(Value::u8(x));
-  return Value::list(std::move(items));
+  return Value::bytes(std::string(reinterpret_cast<const char*>(b.data()), b.size()));
 }
 inline Value string_value(std::string_view s) { return Value::string(std::string(s)); }
 
