@@ -15,8 +15,10 @@
 //
 // Build (see sdk/README.md): clang-19 --target=wasm32-wasi -mexec-model=reactor -O2 -Isdk/c
 // handler.c sdk/c/witserve.c -o handler.core.wasm, then `jco embed --wit wit -n handler` and
-// `jco new`. Avoid stdio (printf, snprintf, ...): it makes the module import WASI, which witserve
-// does not provide; malloc, string.h and the helpers below are fine.
+// `jco new`. Avoid stdio (printf, snprintf, ...), getenv and files in such a plain build: they make
+// the module import WASI (wasi_snapshot_preview1); malloc, string.h and the helpers below are fine.
+// A handler that wants them is built with the preview1 reactor adapter instead (`jco new
+// --wasi-reactor`; sdk/README.md, "With WASI") and needs a host that provides WASI 0.2.
 //
 // Memory: everything the request points to lives until witserve_handle returns; copy what must live
 // longer. Running out of memory traps (the client gets a 500). Nothing is validated here: the host

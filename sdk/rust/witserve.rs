@@ -16,6 +16,8 @@
 //! Build with Debian's rustc 1.63, no crates (see sdk/README.md):
 //! `/usr/bin/rustc --edition 2021 --crate-type cdylib --target wasm32-unknown-unknown
 //! -C opt-level=2 -C panic=abort handler.rs`, then `jco embed --wit wit -n handler` and `jco new`.
+//! The same file builds for `--target wasm32-wasi` as a reactor, for handlers that use `println!`,
+//! `std::env` or `std::fs` (sdk/README.md, "With WASI"; examples/hello-rust-wasi).
 //! Panics abort, i.e. trap: the client gets a 500. The host's `log` and `get-config` are imported
 //! only when [`log`] or [`get_config`] is called.
 //!

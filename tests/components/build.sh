@@ -33,7 +33,8 @@ done
   echo "build.sh: tools/guest/node_modules missing or stale; run scripts/setup-guest" >&2; exit 1; }
 
 # The JS component takes ~20 s and ~800 MB: start it first, in the background, and only when its
-# inputs changed since the last build.
+# inputs changed since the last build; one at a time with those of scripts/lib/guest-build.sh
+# (guest_js), which the same build may run in parallel.
 js_out=$out/js-values.wasm
 js_inputs=("$src/js-values/js-values.js" "$src/js-values/js-values.wit" "$guest/package-lock.json")
 js_pid=""
@@ -42,7 +43,8 @@ js_stale=0
 for f in "${js_inputs[@]}"; do [ "$f" -nt "$js_out" ] && js_stale=1; done
 if [ $js_stale = 1 ]; then
   rm -f "$js_out"
-  "$guest/componentize" "$src/js-values/js-values.js" --wit "$src/js-values/js-values.wit" \
+  flock "$guest/node_modules/.witserve-componentize.lock" \
+    "$guest/componentize" "$src/js-values/js-values.js" --wit "$src/js-values/js-values.wit" \
     -n js-values -d stdio random clocks http fetch-event -o "$obj/js-values.wasm" \
     >"$obj/js-values.log" 2>&1 &
   js_pid=$!

@@ -10,6 +10,9 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 
 guest_init "$out/obj"
+# JavaScript first: it takes the longest (~20 s), in the background.
+guest_js "$out/wasi-http-test.wasm" "$src/wasi-http-test/wasi-http-test.js" \
+  "$src/wasi-http-test/wasi-http-test.wit" wasi-http-test
 for name in echo trap loop bad-status bad-header counter big alloc; do
   guest_c "$out/$name.wasm" "$src/$name.c"
 done
@@ -17,4 +20,5 @@ guest_c "$out/version-1.wasm" "$src/version.c" -DVERSION=1
 guest_c "$out/version-2.wasm" "$src/version.c" -DVERSION=2
 GUEST_WIT=$src/other-package/other.wit GUEST_WORLD=other-handler \
   guest_c "$out/other-package.wasm" "$src/other-package/other.c"
+guest_c_wasi "$out/wasi-fs-c.wasm" "$src/wasi-fs.c"
 guest_finish

@@ -50,6 +50,25 @@ TEST_F(DefaultManifest, EveryExampleRouteAnswers) {
   // The parameter is percent-decoded before the handler sees it.
   EXPECT_EQ(c.get("/greet/Jos%C3%A9%20Mar%C3%ADa").body, "Hello, José María!\n");
 
+  // The WASI examples: JavaScript (componentize-js) and C and Rust through the preview1 adapter,
+  // each with its route's environment and its stdout in the log; and a wasi:http proxy.
+  for (auto [path, example, body] :
+       {std::tuple{"/hello/js", "hello-js", "Hello, world!\n"},
+        {"/printf/c", "printf-c", "Hello, world!\npath: /printf/c\n"},
+        {"/hello/rust-wasi", "hello-rust-wasi", "Howdy, world!\npath: /hello/rust-wasi\n"},
+        {"/http/js?x=1", "http-js", "Hello from JavaScript on wasi:http!\nmethod: GET\npath: /http/js?x=1\n"}}) {
+    SCOPED_TRACE(path);
+    HttpResponse r = c.get(path);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, body);
+    EXPECT_EQ(r.header("x-witserve-example"), example);
+    EXPECT_EQ(r.header("content-type"), kTextPlain);
+  }
+  EXPECT_TRUE(s.wait_for_log("[info] [/hello/js] stdout: hello-js: GET /hello/js\n", 2s)) << s.log();
+  EXPECT_TRUE(s.wait_for_log("[info] [/printf/c] stdout: printf-c: GET /printf/c\n", 2s)) << s.log();
+  EXPECT_TRUE(s.wait_for_log("[info] [/hello/rust-wasi] stdout: hello-rust-wasi: GET /hello/rust-wasi\n", 2s))
+      << s.log();
+
   // Nothing else is routed: a parameter must be a non-empty segment, and slashes are strict.
   for (const char* path : {"/nope", "/greet", "/greet/", "/greet/a/b", "/hello/c/", "/hello", "/hello/go"}) {
     SCOPED_TRACE(path);
@@ -75,13 +94,14 @@ TEST_F(DefaultManifest, EveryExampleRouteAnswers) {
   HttpResponse list = http_get(s.admin_port(), "/handler", bearer(token));
   ASSERT_EQ(list.status, 200u) << list;
   json routes = json::parse(list.body)["routes"];
-  ASSERT_EQ(routes.size(), 5u) << list.body;
+  ASSERT_EQ(routes.size(), 9u) << list.body;
   std::vector<std::string> paths;
   for (const auto& r : routes) {
     paths.push_back(r["route"]);
     EXPECT_EQ(r["origin"], "manifest");
   }
-  EXPECT_EQ(paths, (std::vector<std::string>{"/", "/hello/c", "/hello/rust", "/hello/wat", "/greet/:name"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"/", "/hello/c", "/hello/rust", "/hello/wat", "/greet/:name", "/hello/js",
+                                             "/http/js", "/printf/c", "/hello/rust-wasi"}));
   EXPECT_EQ(http_get(s.admin_port(), "/handler", bearer("not-" + token)).status, 401u);
 
   stop_cleanly(s);

@@ -2,6 +2,12 @@
 // Steps come one per line on stdin, words separated by spaces (paths must not contain spaces):
 //   component CORE.wasm WIT WORLD ENCODING OUT.wasm   jco embed (string-encoding ENCODING: utf8,
 //                                                     utf16 or compact-utf16) + jco new
+//   component-wasi CORE.wasm WIT WORLD ENCODING OUT.wasm
+//                                                     the same for a core module that imports
+//                                                     wasi_snapshot_preview1 (wasi-libc, Rust's
+//                                                     wasm32-wasi std): jco new with jco's preview1
+//                                                     reactor adapter (= jco new --wasi-reactor), so the
+//                                                     component imports wasi 0.2.12 instead
 //   parse COMPONENT.wat OUT.wasm                      jco parse (component or core WAT)
 //   print COMPONENT.wasm OUT.wat                      jco print
 // Run with `node --import tools/guest/preopen.mjs` (wasm-tools reads the WIT from the file system).
@@ -15,18 +21,25 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const api = await import(pathToFileURL(join(here, '../../../tools/guest/node_modules/@bytecodealliance/jco/dist/api.js')).href);
+const jco = join(here, '../../../tools/guest/node_modules/@bytecodealliance/jco');
+const api = await import(pathToFileURL(join(jco, 'dist/api.js')).href);
+let reactorAdapter;  // read on first use
 
 const steps = readFileSync(0, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 for (const line of steps) {
   const [op, ...a] = line.split(/\s+/);
   try {
-    if (op === 'component') {
+    if (op === 'component' || op === 'component-wasi') {
       const [core, wit, world, encoding, out] = a;
       const embedded = await api.componentEmbed({
         binary: readFileSync(core), witPath: resolve(wit), world, stringEncoding: encoding,
       });
-      writeFileSync(out, await api.componentNew(embedded, []));
+      let adapters = [];
+      if (op === 'component-wasi') {
+        reactorAdapter ??= readFileSync(join(jco, 'lib/wasi_snapshot_preview1.reactor.wasm'));
+        adapters = [['wasi_snapshot_preview1', reactorAdapter]];
+      }
+      writeFileSync(out, await api.componentNew(embedded, adapters));
     } else if (op === 'parse') {
       writeFileSync(a[1], await api.parse(readFileSync(a[0], 'utf8')));
     } else if (op === 'print') {
