@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP load benchmark: wrk against one witserve process serving the hello examples through the
-# wasm path (a fresh component instance per request, and a reused one) and a native C++ route
+# wasm path (a fresh component instance per request, and a reused one; also the WASI examples
+# printf-c and hello-js, whose stdout lines go to the log as they would in production) and a native C++ route
 # compiled into the same server (--native-hello), in one run, so the ratios compare like with like on a noisy machine.
 # Prints a Markdown table: requests/s, mean and p99 latency, and each route's share of native.
 #   usage: bench/http_bench.sh [SECONDS per route, default 10] [CONNECTIONS, default 32]
@@ -39,6 +40,20 @@ instance = "reuse"
 path = "/reuse/wat"
 component = "$root/handlers/hello-wat.wasm"
 instance = "reuse"
+[[route]]
+path = "/wasi/c"
+component = "$root/handlers/printf-c.wasm"
+[[route]]
+path = "/wasi-reuse/c"
+component = "$root/handlers/printf-c.wasm"
+instance = "reuse"
+[[route]]
+path = "/wasi/js"
+component = "$root/handlers/hello-js.wasm"
+[[route]]
+path = "/wasi-reuse/js"
+component = "$root/handlers/hello-js.wasm"
+instance = "reuse"
 TOML
 
 "$build/witserve" serve "$tmp/bench.toml" --native-hello /hello/native >"$tmp/log" 2>&1 &
@@ -51,10 +66,11 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "http_bench: witserve did not start:" >&2; cat "$tmp/log" >&2; exit 1; }
 base=http://127.0.0.1:$port
-routes=(/hello/native /hello/c /hello/rust /hello/wat /reuse/c /reuse/rust /reuse/wat)
+routes=(/hello/native /hello/c /hello/rust /hello/wat /reuse/c /reuse/rust /reuse/wat /wasi/c /wasi-reuse/c /wasi/js
+        /wasi-reuse/js)
 for route in "${routes[@]}"; do
   body=$(curl -sf "$base$route") || { echo "http_bench: $route failed" >&2; exit 1; }
-  [ "$body" = "Hello, world!" ] || { echo "http_bench: $route answered '$body'" >&2; exit 1; }
+  [[ "$body" == "Hello, world!"* ]] || { echo "http_bench: $route answered '$body'" >&2; exit 1; }
 done
 
 declare -A rps mean p99
@@ -75,6 +91,10 @@ for route in "${routes[@]}"; do
   case $route in
     /hello/native) kind="native C++ in the same server" ;;
     /hello/*) kind="wasm, fresh instance per request" ;;
+    /wasi/c) kind="C with printf (WASI, preview1 adapter), fresh instance" ;;
+    /wasi-reuse/c) kind="C with printf (WASI, preview1 adapter), reused" ;;
+    /wasi/js) kind="JavaScript (componentize-js, 12 MB), fresh instance" ;;
+    /wasi-reuse/js) kind="JavaScript (componentize-js, 12 MB), reused" ;;
     *) kind="wasm, instance reused (instance = \"reuse\")" ;;
   esac
   share=$(awk -v a="${rps[$route]}" -v b="${rps[/hello/native]}" 'BEGIN {printf "%.3f", a / b}')
