@@ -204,10 +204,14 @@ bool flag(const Value& flags, TypeRef t, std::string_view name) {
   return i >= 0 && (flags.flag_bits() >> i) & 1;
 }
 
-// Writes need a writable grant; the error-code is `read-only` otherwise.
-HostResult refuse_if_read_only(const Descriptor& d, TypeRef rt) {
-  if (!d.tree_writable) return fs_error(rt, "read-only");
-  return nothing();
+// stat-at and metadata-hash-at: (path-flags, path) of `a` beneath `d`; 0 or the errno.
+Result<int> stat_at(const Descriptor& d, const Args& a, struct stat& st) {
+  WITSERVE_ASSIGN_OR_RETURN(std::string path, a.str(2));
+  bool follow = flag(a[1], a.param(1), "symlink-follow");
+  int fd = open_beneath(d.fd->fd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+  if (fd < 0) return errno;
+  Fd hold(fd);
+  return ::fstat(fd, &st) == 0 ? 0 : errno;
 }
 
 }  // namespace
@@ -340,13 +344,9 @@ void add_filesystem(component::Linker& l) {
   });
   define(l, kTypes, "[method]descriptor.stat-at", [](WasiContext& c, const Args& a) -> HostResult {
     WITSERVE_ASSIGN_OR_RETURN(Descriptor * d, descriptor(c, a));
-    WITSERVE_ASSIGN_OR_RETURN(std::string path, a.str(2));
-    bool follow = flag(a[1], a.param(1), "symlink-follow");
-    int fd = open_beneath(d->fd->fd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-    if (fd < 0) return errno_error(a.type().result);
-    Fd hold(fd);
     struct stat st;
-    if (::fstat(fd, &st) != 0) return errno_error(a.type().result);
+    WITSERVE_ASSIGN_OR_RETURN(int err, stat_at(*d, a, st));
+    if (err) return errno_error(a.type().result, err);
     return stat_result(a.type().result, st);
   });
   define(l, kTypes, "[method]descriptor.open-at", [](WasiContext& c, const Args& a) -> HostResult {
@@ -433,13 +433,9 @@ void add_filesystem(component::Linker& l) {
   });
   define(l, kTypes, "[method]descriptor.metadata-hash-at", [hash](WasiContext& c, const Args& a) -> HostResult {
     WITSERVE_ASSIGN_OR_RETURN(Descriptor * d, descriptor(c, a));
-    WITSERVE_ASSIGN_OR_RETURN(std::string path, a.str(2));
-    bool follow = flag(a[1], a.param(1), "symlink-follow");
-    int fd = open_beneath(d->fd->fd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-    if (fd < 0) return errno_error(a.type().result);
-    Fd hold(fd);
     struct stat st;
-    if (::fstat(fd, &st) != 0) return errno_error(a.type().result);
+    WITSERVE_ASSIGN_OR_RETURN(int err, stat_at(*d, a, st));
+    if (err) return errno_error(a.type().result, err);
     return hash(st);
   });
   define(l, kTypes, "filesystem-error-code", [](WasiContext& c, const Args& a) -> HostResult {
