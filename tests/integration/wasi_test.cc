@@ -177,6 +177,20 @@ TEST_F(WasiHttp, StdoutAndStderrGoToTheLogByLine) {
   EXPECT_TRUE(contains(server_->log(), "[warning] [/...] stderr: err line\n")) << server_->log();
 }
 
+TEST_F(WasiHttp, HostResourcesAreBounded) {
+  ASSERT_TRUE(server_);
+  // Resources live in host memory, outside the instance's 256 MiB: a component that keeps making
+  // them is stopped.
+  HttpResponse r = http_get(server_->port(), "/leak");
+  EXPECT_EQ(r.status, 500u) << r;
+  EXPECT_TRUE(server_->wait_for_log("more than 65536 WASI resources are open", 2s)) << server_->log();
+  // 1 MiB of names and values per fields resource: the sixteenth 64 KiB value is refused.
+  r = http_get(server_->port(), "/header-limit");
+  EXPECT_EQ(r.status, 200u) << r;
+  EXPECT_EQ(r.body, "refused after 15: invalid-syntax");
+  EXPECT_EQ(http_request(server_->port(), "POST", "/echo", "still here").body, "still here");
+}
+
 class WasiFiles : public WitserveTest {
  protected:
   void SetUp() override {

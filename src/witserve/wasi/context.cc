@@ -8,6 +8,7 @@
 namespace witserve::wasi {
 
 uint32_t Table::add(std::unique_ptr<Object> o) {
+  ++live_;
   if (!free_.empty()) {
     uint32_t rep = free_.back();
     free_.pop_back();
@@ -22,12 +23,7 @@ void Table::remove(uint32_t rep) {
   if (rep == 0 || rep >= objects_.size() || !objects_[rep]) return;
   objects_[rep].reset();
   free_.push_back(rep);
-}
-
-size_t Table::live() const {
-  size_t n = 0;
-  for (const auto& o : objects_) n += o != nullptr;
-  return n;
+  --live_;
 }
 
 namespace {

@@ -45,9 +45,12 @@ class Object {
   virtual ~Object() = default;
 };
 
-// The objects of one context; a rep is an index (never 0).
+// The objects of one context; a rep is an index (never 0). Host memory is not the guest's
+// linear memory, so the number of live objects is bounded: past kMaxLive, the WASI call that
+// made one more traps.
 class Table {
  public:
+  static constexpr size_t kMaxLive = 64 * 1024;
   uint32_t add(std::unique_ptr<Object> o);
   // The object at `rep` if it is a T; a trap otherwise.
   template <typename T>
@@ -62,15 +65,19 @@ class Table {
   Result<std::unique_ptr<T>> take(uint32_t rep) {
     WITSERVE_ASSIGN_OR_RETURN(T * t, get<T>(rep));
     (void)t;
+    --live_;
+    free_.push_back(rep);
     return std::unique_ptr<T>(static_cast<T*>(objects_[rep].release()));
   }
   void remove(uint32_t rep);
-  size_t live() const;
+  size_t live() const { return live_; }
+  bool over_limit() const { return live_ > kMaxLive; }
 
  private:
   Object* find(uint32_t rep) const { return rep < objects_.size() ? objects_[rep].get() : nullptr; }
   std::vector<std::unique_ptr<Object>> objects_{1};  // [0] stays empty
   std::vector<uint32_t> free_;
+  size_t live_ = 0;
 };
 
 class HttpCall;  // http.h: the wasi:http request being answered, if any

@@ -18,11 +18,34 @@ namespace witserve::wasi {
 
 class Fields : public Object {
  public:
+  static constexpr size_t kMaxBytes = 1 << 20;  // names and values of one fields resource
   Fields() = default;
-  Fields(FieldList e, bool immutable) : entries(std::move(e)), immutable(immutable) {}
-  FieldList entries;
+  Fields(FieldList e, bool immutable) : entries(std::move(e)), immutable(immutable) {
+    for (const auto& [k, v] : entries) bytes += k.size() + v.size();
+  }
+  void add(std::string name, std::string value) {
+    bytes += name.size() + value.size();
+    entries.emplace_back(std::move(name), std::move(value));
+  }
+  // Removes every entry named `name`; returns them.
+  FieldList remove(const std::string& name) {
+    FieldList removed;
+    std::erase_if(entries, [&](const auto& e) {
+      if (e.first != name) return false;
+      bytes -= e.first.size() + e.second.size();
+      removed.push_back(e);
+      return true;
+    });
+    return removed;
+  }
+  FieldList entries;  // change through add/remove
   bool immutable = false;
+  size_t bytes = 0;
 };
+
+// Bodies the host holds before they can go anywhere: an outgoing request's (sent whole), and a
+// response's bytes written before response-outparam.set.
+constexpr size_t kMaxHeldBody = 64 << 20;
 
 // An outgoing response (made by the component) and its body, shared by outgoing-response,
 // outgoing-body and the body's output-stream.
@@ -80,11 +103,15 @@ class BodyOutput : public OutputStream {
   Result<StreamStatus> write(WasiContext&, std::span<const uint8_t> data) override {
     if (request) {
       if (request->finished) return StreamStatus::closed();
+      if (request->body.size() + data.size() > kMaxHeldBody)
+        return StreamStatus::failed("an outgoing request body may not exceed 64 MiB");
       request->body.insert(request->body.end(), data.begin(), data.end());
       return StreamStatus{};
     }
     if (response->finished) return StreamStatus::closed();
     if (!response->call) {
+      if (response->early.size() + data.size() > kMaxHeldBody)
+        return StreamStatus::failed("set the response before writing more than 64 MiB of its body");
       response->early.insert(response->early.end(), data.begin(), data.end());
       return StreamStatus{};
     }
@@ -251,6 +278,7 @@ HostResult header_error(TypeRef rt, std::string_view name) {
 // Checks a name and value for fields: "" if fine, else the header-error case.
 std::string_view check_field(const Fields& f, const std::string& name, std::string_view value) {
   if (f.immutable) return "immutable";
+  if (f.bytes + name.size() + value.size() > Fields::kMaxBytes) return "invalid-syntax";  // over 1 MiB
   if (!valid_name(name) || !valid_value(value)) return "invalid-syntax";
   if (forbidden(name)) return "forbidden";
   return "";
@@ -381,7 +409,7 @@ void add_http(component::Linker& l) {
       if (e.items().size() != 2) return wasi_trap("from-list: bad entry");
       std::string name = lower(e.items()[0].as_string()), value = value_string(e.items()[1]);
       if (auto why = check_field(*f, name, value); !why.empty()) return header_error(a.type().result, why);
-      f->entries.emplace_back(std::move(name), std::move(value));
+      f->add(std::move(name), std::move(value));
     }
     return give(Value::ok(own(c, std::move(f))));
   });
@@ -411,8 +439,8 @@ void add_http(component::Linker& l) {
     for (const auto& v : vs)
       if (auto why = check_field(*f, name, v); !why.empty()) return header_error(a.type().result, why);
     if (auto why = check_field(*f, name, ""); !why.empty()) return header_error(a.type().result, why);
-    std::erase_if(f->entries, [&](const auto& e) { return e.first == name; });
-    for (auto& v : vs) f->entries.emplace_back(name, std::move(v));
+    f->remove(name);
+    for (auto& v : vs) f->add(name, std::move(v));
     return give(Value::ok());
   });
   auto del = [](bool give_back) {
@@ -421,12 +449,7 @@ void add_http(component::Linker& l) {
       WITSERVE_ASSIGN_OR_RETURN(std::string name, a.str(1));
       name = lower(name);
       if (auto why = check_field(*f, name, ""); !why.empty()) return header_error(a.type().result, why);
-      FieldList removed;
-      std::erase_if(f->entries, [&](const auto& e) {
-        if (e.first != name) return false;
-        removed.push_back(e);
-        return true;
-      });
+      FieldList removed = f->remove(name);
       if (!give_back) return give(Value::ok());
       std::vector<Value> out;
       for (const auto& [n, v] : removed) out.push_back(bytes_value({reinterpret_cast<const uint8_t*>(v.data()), v.size()}));
@@ -442,7 +465,7 @@ void add_http(component::Linker& l) {
     name = lower(name);
     std::string v = value_string(*value);
     if (auto why = check_field(*f, name, v); !why.empty()) return header_error(a.type().result, why);
-    f->entries.emplace_back(std::move(name), std::move(v));
+    f->add(std::move(name), std::move(v));
     return give(Value::ok());
   });
   define(l, T, "[method]fields.entries", [](WasiContext& c, const Args& a) -> HostResult {

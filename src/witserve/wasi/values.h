@@ -114,7 +114,10 @@ inline void define(component::Linker& l, std::string_view iface, std::string_vie
   l.define_func(std::string(iface), std::string(name),
                 [fn = std::move(fn)](const FuncType& type, std::span<const Value> a) -> HostResult {
                   WITSERVE_ASSIGN_OR_RETURN(WasiContext * c, context());
-                  return fn(*c, Args(type, a));
+                  HostResult r = fn(*c, Args(type, a));
+                  if (c->table().over_limit())
+                    return wasi_trap("more than " + std::to_string(Table::kMaxLive) + " WASI resources are open");
+                  return r;
                 });
 }
 // A resource whose host objects live in the context's table; dropping the last handle frees it.

@@ -238,6 +238,28 @@ function log(outparam) {
   respond(outparam, 200, 'logged');
 }
 
+// Makes fields resources and never drops them: the host's table limit must stop it.
+function leak(outparam) {
+  const kept = [];
+  for (;;) kept.push(new Fields());
+}
+
+// Appends 64 KiB header values until the host refuses one; answers how many it took.
+function headerLimit(outparam) {
+  const fields = new Fields();
+  const value = enc.encode('v'.repeat(65536));
+  let n = 0;
+  try {
+    for (;;) {
+      fields.append('x-big', value);
+      n++;
+    }
+  } catch (e) {
+    drop(fields);
+    respond(outparam, 200, `refused after ${n}: ${e.payload?.tag}`);
+  }
+}
+
 export const incomingHandler = {
   handle(request, outparam) {
     const path = request.pathWithQuery() ?? '/';
@@ -252,6 +274,8 @@ export const incomingHandler = {
       case '/fetch': return fetchUrl(params, outparam);
       case '/env': return env(outparam);
       case '/log': return log(outparam);
+      case '/leak': return leak(outparam);
+      case '/header-limit': return headerLimit(outparam);
       default: return respond(outparam, 404, 'no such test path');
     }
   },

@@ -50,6 +50,19 @@ TEST(WasiTable, ObjectsAreFoundByRepAndType) {
   EXPECT_TRUE(c == a || c == b) << "freed reps are reused";
 }
 
+TEST(WasiTable, LiveObjectsAreBounded) {
+  Table t;
+  std::vector<uint32_t> reps;
+  for (size_t i = 0; i < Table::kMaxLive; ++i) reps.push_back(t.add(std::make_unique<Other>()));
+  EXPECT_FALSE(t.over_limit());
+  uint32_t one_more = t.add(std::make_unique<Other>());
+  EXPECT_TRUE(t.over_limit()) << "WASI calls trap from here on";
+  EXPECT_TRUE(t.take<Other>(one_more).ok());
+  EXPECT_FALSE(t.over_limit()) << "taking an object out counts too";
+  t.remove(reps[0]);
+  EXPECT_EQ(t.live(), Table::kMaxLive - 1);
+}
+
 TEST(WasiProvides, AnyZeroTwoVersionOfAProvidedInterface) {
   for (const char* name : {"wasi:io/streams@0.2.0", "wasi:io/streams@0.2.12", "wasi:http/types@0.2.10",
                            "wasi:cli/environment@0.2.3", "wasi:filesystem/preopens@0.2.12",
