@@ -2,10 +2,14 @@
 // (componentize-js; tests/handlers/wasi-http-test) for requests and streamed responses, outgoing
 // HTTP allowed and denied, the environment and handler output; the C handler built with the
 // preview1 adapter (tests/handlers/wasi-fs.c) for preopened directories and their escapes.
+#include <nlohmann/json.hpp>
+
 #include "witserve_process.h"
 
 namespace witserve::itest {
 namespace {
+
+using json = nlohmann::json;
 
 // A deterministic body of `n` bytes that is not one repeated pattern.
 std::string varied_bytes(size_t n) {
@@ -189,6 +193,42 @@ TEST_F(WasiHttp, HostResourcesAreBounded) {
   EXPECT_EQ(r.status, 200u) << r;
   EXPECT_EQ(r.body, "refused after 15: invalid-syntax");
   EXPECT_EQ(http_request(server_->port(), "POST", "/echo", "still here").body, "still here");
+}
+
+// Registered through the admin API, a route gets its grants from the query: env=NAME=VALUE and
+// allowed_outbound_hosts=URL (each repeatable); they are listed and survive a restart.
+TEST_F(WasiHttp, AdminRegisteredRouteGetsItsGrants) {
+  ASSERT_TRUE(upstream_);
+  fs::path manifest = write_manifest(admin_table() + "[[route]]\npath = \"/m\"\ncomponent = \"echo.wasm\"\n", "admin.toml");
+  ServerProcess* s = serve(manifest);
+  ASSERT_TRUE(s);
+  std::string component = read_file(dir() / "wasi-http-test.wasm");
+  std::string up = std::to_string(upstream_->port());
+  auto post = [&](const std::string& query) {
+    return http_request(s->admin_port(), "POST", "/handler?route=/..." + query, component, bearer());
+  };
+  EXPECT_EQ(post("&allowed_outbound_hosts=ftp://x").status, 400u);
+  EXPECT_EQ(post("&env=NOVALUE").status, 400u);
+  HttpResponse r = post("&env=GREETING=yo&env=X=a%3Db&allowed_outbound_hosts=http://127.0.0.1:" + up);
+  ASSERT_EQ(r.status, 201u) << r;
+  json j = json::parse(r.body);
+  EXPECT_EQ(j["env"], json({"GREETING", "X"})) << r.body;
+  EXPECT_EQ(j["allowed_outbound_hosts"], json({"http://127.0.0.1:" + up})) << r.body;
+
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run == 0 ? "registered" : "restored after a restart");
+    EXPECT_EQ(http_get(s->port(), "/env").body, "GREETING=yo\nX=a=b\n");
+    HttpResponse allowed = http_get(s->port(), "/fetch?url=http://127.0.0.1:" + up + "/a");
+    EXPECT_EQ(allowed.status, 200u) << allowed;
+    EXPECT_TRUE(allowed.body.starts_with("upstream 200: GET /a\n")) << allowed;
+    HttpResponse denied = http_get(s->port(), "/fetch?url=http://127.0.0.1:" + std::to_string(unused_port_) + "/");
+    EXPECT_TRUE(denied.body.starts_with("error: HTTP-request-denied\n")) << denied;
+    if (run == 0) {
+      stop_cleanly(*s);
+      s = serve(manifest);
+      ASSERT_TRUE(s);
+    }
+  }
 }
 
 class WasiFiles : public WitserveTest {

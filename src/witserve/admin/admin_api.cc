@@ -39,6 +39,11 @@ json describe(const runtime::Route& r) {
          {"loaded_at", iso_time(r.loaded_at)},
          {"world", r.component->world}};
   if (!r.file.empty()) j["file"] = r.file.string();
+  // The grants: environment variable names (not their values) and outbound hosts.
+  json env = json::array();
+  for (const auto& [k, v] : r.host->grants->env) env.push_back(k);
+  j["env"] = env;
+  j["allowed_outbound_hosts"] = r.host->grants->outbound_rules;
   return j;
 }
 
@@ -54,6 +59,25 @@ bool authorized(const http::Request& req, const std::string& token) {
   return false;
 }
 
+// The grants of an admin route from their text; a bad one is kInvalidArgument, naming it.
+Result<runtime::Routes::AdminGrants> admin_grants(const std::map<std::string, std::string>& env,
+                                                  const std::vector<std::string>& outbound) {
+  runtime::Routes::AdminGrants g;
+  for (const auto& [k, v] : env) {
+    if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||
+        v.find('\0') != std::string::npos)
+      return Error(ErrorKind::kInvalidArgument, "bad env entry '" + k + "'");
+  }
+  g.env = env;
+  for (const auto& o : outbound) {
+    auto rule = manifest::parse_outbound_host(o);
+    if (!rule.ok()) return Error(ErrorKind::kInvalidArgument, "bad allowed_outbound_hosts entry '" + o + "': " +
+                                                                  rule.error().message());
+    g.allowed_outbound_hosts.push_back(*rule);
+  }
+  return g;
+}
+
 }  // namespace
 
 void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds default_deadline) {
@@ -66,7 +90,10 @@ void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds de
     auto pattern = manifest::RoutePattern::parse(s.route);
     auto loaded = pattern.ok() ? routes.cache().load_file(store.component_path(s.sha256))
                                : Result<std::shared_ptr<const runtime::LoadedComponent>>(pattern.error());
-    Status st = loaded.ok() ? routes.put(*pattern, *loaded, s.deadline) : Status(loaded.error());
+    auto grants = admin_grants(s.env, s.allowed_outbound_hosts);
+    Status st = !grants.ok()  ? Status(grants.error())
+                : loaded.ok() ? routes.put(*pattern, *loaded, s.deadline, *grants)
+                              : Status(loaded.error());
     if (!st.ok()) spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
     else spdlog::info("admin: restored route {} (sha256 {})", s.route, s.sha256.substr(0, 12));
   }
@@ -123,6 +150,21 @@ http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOpt
       if (!parsed.ok()) return reply_error(res, 400, "bad deadline: " + parsed.error().message());
       deadline = *parsed;
     }
+    // WASI grants: env=NAME=VALUE and allowed_outbound_hosts=URL, each repeatable.
+    std::map<std::string, std::string> env;
+    std::vector<std::string> outbound;
+    for (auto p : params) {
+      if (p.key == "env") {
+        std::string kv(p.value);
+        auto eq = kv.find('=');
+        if (!p.has_value || eq == std::string::npos) return reply_error(res, 400, "bad env: use env=NAME=VALUE");
+        env[kv.substr(0, eq)] = kv.substr(eq + 1);
+      } else if (p.key == "allowed_outbound_hosts") {
+        outbound.emplace_back(p.value);
+      }
+    }
+    auto grants = admin_grants(env, outbound);
+    if (!grants.ok()) return reply_error(res, 400, grants.error().message());
     if (auto st = routes.check_put(*pattern); !st.ok()) return reply_error(res, 409, st.error().message());
     std::vector<uint8_t> bytes = std::move(req.body);
     auto loaded = routes.cache().load(bytes);
@@ -130,9 +172,10 @@ http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOpt
     bool replaced = false;
     for (const auto& r : routes.snapshot()->routes)
       if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == (*pattern).shape()) replaced = true;
-    StoredRoute stored{pattern->text(), (*loaded)->sha256, deadline};
+    StoredRoute stored{pattern->text(), (*loaded)->sha256, deadline, env, outbound};
     if (auto st = store.put(stored, bytes); !st.ok()) return reply_error(res, 500, "not stored: " + st.error().message());
-    if (auto st = routes.put(*pattern, *loaded, deadline); !st.ok()) return reply_error(res, 409, st.error().message());
+    if (auto st = routes.put(*pattern, *loaded, deadline, *grants); !st.ok())
+      return reply_error(res, 409, st.error().message());
     spdlog::info("admin: {} route {} (sha256 {}, {} bytes)", replaced ? "replaced" : "registered", pattern->text(),
                  (*loaded)->sha256.substr(0, 12), (*loaded)->size);
     for (const auto& r : routes.snapshot()->routes)

@@ -1,9 +1,11 @@
 // The admin API, served on its own listener (default 127.0.0.1:9091), every call authenticated
 // with `Authorization: Bearer TOKEN`:
-//   POST   /handler?route=PATTERN[&deadline=DURATION]   body: a component. Type-checks it, stores it
-//          (data directory), puts it live. 201 (new) or 200 (replaced) with a JSON description;
-//          400 invalid component or route, 401 no or wrong token, 409 route owned by the manifest,
-//          413 over the size limit (the listener's body limit).
+//   POST   /handler?route=PATTERN[&deadline=DURATION][&env=NAME=VALUE...][&allowed_outbound_hosts=URL...]
+//          body: a component. Type-checks it, stores it (data directory) with its WASI grants
+//          (environment variables and outgoing-HTTP destinations; directories are granted only
+//          by the manifest), puts it live. 201 (new) or 200 (replaced) with a JSON description;
+//          400 invalid component, route or grant, 401 no or wrong token, 409 route owned by the
+//          manifest, 413 over the size limit (the listener's body limit).
 //   DELETE /handler?route=PATTERN    204, or 404 when no such registered route
 //   GET    /handler                  200, JSON: every route, from the manifest and registered
 // Threads: the handler runs on the admin listener's thread; Routes and Store are thread-safe.

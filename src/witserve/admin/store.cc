@@ -97,6 +97,12 @@ Result<std::vector<StoredRoute>> Store::load_locked() const {
     s.sha256 = r["sha256"].get<std::string>();
     if (r.contains("deadline_ms") && r["deadline_ms"].is_number_unsigned())
       s.deadline = std::chrono::milliseconds(r["deadline_ms"].get<uint64_t>());
+    if (r.contains("env") && r["env"].is_object())
+      for (const auto& [k, v] : r["env"].items())
+        if (v.is_string()) s.env[k] = v.get<std::string>();
+    if (r.contains("allowed_outbound_hosts") && r["allowed_outbound_hosts"].is_array())
+      for (const auto& h : r["allowed_outbound_hosts"])
+        if (h.is_string()) s.allowed_outbound_hosts.push_back(h.get<std::string>());
     routes.push_back(std::move(s));
   }
   return routes;
@@ -105,7 +111,11 @@ Result<std::vector<StoredRoute>> Store::load_locked() const {
 Status Store::write_routes(const std::vector<StoredRoute>& routes) {
   nlohmann::json json = nlohmann::json::array();
   for (const auto& r : routes)
-    json.push_back({{"route", r.route}, {"sha256", r.sha256}, {"deadline_ms", r.deadline.count()}});
+    json.push_back({{"route", r.route},
+                    {"sha256", r.sha256},
+                    {"deadline_ms", r.deadline.count()},
+                    {"env", r.env},
+                    {"allowed_outbound_hosts", r.allowed_outbound_hosts}});
   std::string text = json.dump(2) + "\n";
   return write_file_atomic(dir_ / "routes.json", {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }

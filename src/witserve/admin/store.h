@@ -1,6 +1,7 @@
 // Persistence of routes registered through the admin API, in the data directory:
 //   DATA/components/SHA256.wasm   each registered component, content-addressed
-//   DATA/routes.json              [{"route", "sha256", "deadline_ms"}...], the registrations
+//   DATA/routes.json              [{"route", "sha256", "deadline_ms", "env", "allowed_outbound_hosts"}...],
+//                                 the registrations
 // Every write is atomic (a temporary file, fsync, rename, fsync of the directory): after a crash
 // the data directory holds either the old or the new state, never a torn one, and whatever was
 // acknowledged has reached the disk.
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <map>
 #include <vector>
 
 #include "witserve/base/result.h"
@@ -22,6 +24,8 @@ struct StoredRoute {
   std::string route;
   std::string sha256;
   std::chrono::milliseconds deadline{30'000};
+  std::map<std::string, std::string> env;           // WASI environment
+  std::vector<std::string> allowed_outbound_hosts;  // as given, e.g. "http://127.0.0.1:8080"
 };
 
 class Store {

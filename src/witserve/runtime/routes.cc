@@ -30,18 +30,26 @@ Status Routes::publish(std::vector<Route> manifest_routes, std::vector<Route> ad
 
 namespace {
 
-// What the manifest grants a route's component through WASI; nothing unless listed.
-std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c) {
+// What a route grants its component through WASI; nothing unless listed.
+std::shared_ptr<const wasi::Grants> make_grants(const manifest::RoutePattern& route,
+                                                const std::map<std::string, std::string>& env,
+                                                const std::vector<manifest::DirGrant>& dirs,
+                                                const std::vector<manifest::OutboundHost>& outbound) {
   auto g = std::make_shared<wasi::Grants>();
-  g->route = c.pattern.text();
-  g->env.assign(c.env.begin(), c.env.end());
-  for (const auto& d : c.dirs) g->dirs.push_back({d.host, d.guest, d.writable});
-  if (!c.allowed_outbound_hosts.empty()) {
-    g->outbound = [rules = c.allowed_outbound_hosts](std::string_view scheme, std::string_view host, uint16_t port) {
+  g->route = route.text();
+  g->env.assign(env.begin(), env.end());
+  for (const auto& d : dirs) g->dirs.push_back({d.host, d.guest, d.writable});
+  for (const auto& o : outbound) g->outbound_rules.push_back(manifest::to_string(o));
+  if (!outbound.empty()) {
+    g->outbound = [rules = outbound](std::string_view scheme, std::string_view host, uint16_t port) {
       return manifest::outbound_allowed(rules, scheme, host, port);
     };
   }
   return g;
+}
+
+std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c) {
+  return make_grants(c.pattern, c.env, c.dirs, c.allowed_outbound_hosts);
 }
 
 }  // namespace
@@ -123,7 +131,7 @@ Status Routes::check_put_locked(const manifest::RoutePattern& pattern) const {
 }
 
 Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
-                   std::chrono::milliseconds deadline) {
+                   std::chrono::milliseconds deadline, const AdminGrants& grants) {
   std::lock_guard lock(mu_);
   WITSERVE_TRY(check_put_locked(pattern));
   std::vector<Route> admin = admin_;
@@ -133,9 +141,7 @@ Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const 
   r.deadline = deadline;
   auto host = std::make_shared<HostContext>();
   host->route = pattern.text();
-  auto grants = std::make_shared<wasi::Grants>();
-  grants->route = host->route;
-  host->grants = grants;
+  host->grants = make_grants(pattern, grants.env, {}, grants.allowed_outbound_hosts);
   r.host = host;
   r.linker = make_host_linker(host);
   r.component = std::move(component);

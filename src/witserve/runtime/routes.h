@@ -61,10 +61,15 @@ class Routes {
   // The component files of manifest routes, for the file watcher.
   std::vector<std::filesystem::path> files() const;
 
+  // What an admin route grants its component through WASI (directories are the manifest's only).
+  struct AdminGrants {
+    std::map<std::string, std::string> env;
+    std::vector<manifest::OutboundHost> allowed_outbound_hosts;
+  };
   // Admin routes. put() adds or replaces the admin route with this pattern; it is refused
   // (kInvalidArgument) when a manifest route has an equivalent pattern.
   Status put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
-             std::chrono::milliseconds deadline);
+             std::chrono::milliseconds deadline, const AdminGrants& grants = {});
   // Checks whether put() would be accepted, without changing anything.
   Status check_put(const manifest::RoutePattern& pattern) const;
   // Removes the admin route with this pattern; kNotFound if there is none.

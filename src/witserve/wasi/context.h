@@ -36,6 +36,7 @@ struct Grants {
   std::vector<Dir> dirs;
   // Whether outgoing HTTP to scheme://host:port is allowed; empty: nothing is.
   std::function<bool(std::string_view scheme, std::string_view host, uint16_t port)> outbound;
+  std::vector<std::string> outbound_rules;  // the same rules as text, for listings
   uint64_t max_outgoing_body = 64 << 20;  // responses of outgoing requests
 };
 
