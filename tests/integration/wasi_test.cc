@@ -110,6 +110,17 @@ TEST_F(WasiHttp, SlowResponseArrivesPieceByPiece) {
                                         << last_at.count() << " ns";
 }
 
+TEST_F(WasiHttp, StreamedResponseToAnHttp10ClientEndsWithTheConnection) {
+  ASSERT_TRUE(server_);
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.send("GET /stream?n=2&ms=100 HTTP/1.0\r\n\r\n"));
+  const std::string& got = c.read_to_eof(10s);
+  EXPECT_TRUE(c.eof());
+  EXPECT_TRUE(got.starts_with("HTTP/1.0 200 OK\r\n")) << got;
+  EXPECT_FALSE(contains(got, "chunked")) << "HTTP/1.0 has no chunked coding\n" << got;
+  EXPECT_TRUE(got.ends_with("\r\n\r\nchunk 0\nchunk 1\n")) << got;
+}
+
 TEST_F(WasiHttp, BodyThatNeverEndsIsCutAtTheDeadline) {
   ServerProcess* closed = serve_closed();
   ASSERT_TRUE(closed);

@@ -35,18 +35,20 @@ struct Worker;
 // most `timeout` for the client to take the bytes.
 class SyncResponseStream final : public ResponseStream {
  public:
-  SyncResponseStream(tcp::socket& socket, bool head, bool keep_alive, std::chrono::milliseconds timeout)
-      : socket_(socket), head_(head), keep_alive_(keep_alive), timeout_(timeout) {}
+  SyncResponseStream(tcp::socket& socket, unsigned version, bool head, bool keep_alive,
+                     std::chrono::milliseconds timeout)
+      : socket_(socket), version_(version), head_(head), keep_alive_(keep_alive), timeout_(timeout) {}
 
   Status send_head(uint16_t status, const Headers& headers, std::optional<uint64_t> content_length) override {
     if (started_) return Error(ErrorKind::kInvalidArgument, "the response head was sent already");
     started_ = true;
     bhttp::response<bhttp::empty_body> res;
     res.result(status);
-    res.version(11);
+    res.version(version_);
     for (const auto& [name, value] : headers) res.insert(name, value);
     if (content_length) res.content_length(*content_length);
-    else chunked_ = true, res.chunked(true);
+    else if (version_ >= 11) chunked_ = true, res.chunked(true);
+    else keep_alive_ = false;  // HTTP/1.0 has no chunked coding: the body ends with the connection
     res.keep_alive(keep_alive_);
     std::ostringstream head;
     head << res.base();
@@ -105,6 +107,7 @@ class SyncResponseStream final : public ResponseStream {
   }
 
   tcp::socket& socket_;
+  unsigned version_;
   bool head_;
   bool keep_alive_;
   std::chrono::milliseconds timeout_;
@@ -258,13 +261,13 @@ void Session::on_body(beast::error_code ec) {
   head_ = msg.method() == bhttp::verb::head;
 
   bool keep = keep_alive && !closing_ && !worker_.stopping;
-  SyncResponseStream stream(stream_.socket(), head_, keep, worker_.options->read_timeout);
+  SyncResponseStream stream(stream_.socket(), msg.version(), head_, keep, worker_.options->read_timeout);
   req.stream = &stream;
   Response res;
   worker_.handler(req, res);
   if (stream.started()) {
     head_ = false;
-    if (stream.finished() && keep && !closing_ && !worker_.stopping) return read_request();
+    if (stream.finished() && stream.keep_alive() && !closing_ && !worker_.stopping) return read_request();
     return close();
   }
   respond(std::move(res), keep_alive && !res.close);
