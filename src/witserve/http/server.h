@@ -6,6 +6,7 @@
 // Limits: the request head (16 KiB) and body (ServerOptions::max_body) are bounded while reading;
 // a request that does not arrive in time, or a connection idle past the keep-alive timeout, is
 // closed. Malformed HTTP gets 400, an oversized body 413, and the connection is closed after them.
+// A handler fills a Response, or streams its response through Request::stream (ResponseStream).
 //
 // Threads: start() and stop() from one controlling thread; handlers run on the worker threads.
 #pragma once

@@ -1,6 +1,10 @@
 // One server thread's share of the runtime: its engine Store (a V8 isolate), and the request path
 // from an HTTP request to a handler call and back:
-//   match the route (snapshot) -> fresh instance -> lower request -> handle -> lift -> check.
+//   handler world: match the route (snapshot) -> instance (fresh, or the route's kept one) ->
+//                  lower request -> handle -> lift -> check;
+//   wasi:http:     the same up to the instance, then incoming-handler.handle with the request as
+//                  wasi:http resources; the response is sent whole or streamed (wasi/http.h).
+// Each instance has its WASI context (the route's grants, the deadline for host waits).
 // Route parameters reach the handler as x-witserve-param-NAME headers and a wildcard's match as
 // x-witserve-rest; a client's own headers of those names are dropped.
 // Errors become responses: 404 (no route), 500 (trap, invalid response; the full reason is
