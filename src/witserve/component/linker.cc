@@ -824,8 +824,11 @@ static auto* find_named(const Map& m, const std::string& instance, const std::st
   auto it = m.find({instance, name});
   if (it != m.end()) return &it->second;
   // An import of another 0.x/1.x version of the same interface is served by the host's version.
-  for (auto i = m.begin(); i != m.end(); ++i)
-    if (i->first.second == name && unversioned(i->first.first) == unversioned(instance)) return &i->second;
+  // The map is ordered by interface name, so every version of it sits in one run of keys.
+  std::string_view base = unversioned(instance);
+  for (auto i = m.lower_bound({std::string(base), std::string()});
+       i != m.end() && std::string_view(i->first.first).starts_with(base); ++i)
+    if (i->first.second == name && unversioned(i->first.first) == base) return &i->second;
   return static_cast<decltype(&it->second)>(nullptr);
 }
 
