@@ -239,8 +239,12 @@ void Session::on_body(beast::error_code ec) {
   reading_ = false;
   if (ec == bhttp::error::body_limit) return fail_request(413, "request body over the size limit");
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
-      ec == asio::error::connection_reset || ec == asio::error::eof)
+      ec == asio::error::connection_reset || ec == asio::error::eof) {
+    // The head arrived, the body did not: the request is dropped unanswered.
+    spdlog::debug("{}: {} {}: the body did not arrive ({})", worker_.options->name,
+                  std::string(parser_->get().method_string()), std::string(parser_->get().target()), ec.message());
     return close();
+  }
   if (ec) return fail_request(400, ec.message());
 
   BeastRequest msg = parser_->release();
