@@ -192,6 +192,20 @@ TEST_F(WasiHttp, StdoutAndStderrGoToTheLogByLine) {
   EXPECT_TRUE(contains(server_->log(), "[warning] [/...] stderr: err line\n")) << server_->log();
 }
 
+TEST_F(WasiHttp, ReusedInstanceCannotUseAnEarlierRequest) {
+  ServerProcess* s = serve(write_manifest("[[route]]\npath = \"/...\"\ncomponent = \"wasi-http-test.wasm\"\n"
+                                          "instance = \"reuse\"\n",
+                                          "reuse.toml"));
+  ASSERT_TRUE(s);
+  HttpClient c(s->port());  // one connection: one worker, so one kept instance
+  EXPECT_EQ(c.get("/keep").body, "kept");
+  HttpResponse r = c.get("/use-kept");
+  EXPECT_EQ(r.status, 500u) << r;
+  EXPECT_TRUE(s->wait_for_log("this wasi:http request has ended", 2s)) << s->log();
+  // The trapped instance is dropped; a new one serves the connection.
+  EXPECT_EQ(c.request("POST", "/echo", "fine").body, "fine");
+}
+
 TEST_F(WasiHttp, HostResourcesAreBounded) {
   ASSERT_TRUE(server_);
   // Resources live in host memory, outside the instance's 256 MiB: a component that keeps making

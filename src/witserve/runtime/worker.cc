@@ -45,6 +45,8 @@ Result<std::unique_ptr<Worker>> Worker::create(engine::Engine& engine, const Rou
   return w;
 }
 
+Worker::~Worker() { reused_.clear(); }
+
 void Worker::handle(http::Request& req, http::Response& res) {
   std::string_view path = manifest::path_without_query(req.target);
   if (!options_.native_hello_path.empty() && path == options_.native_hello_path) {

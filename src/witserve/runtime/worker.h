@@ -32,6 +32,7 @@ class Worker {
  public:
   static Result<std::unique_ptr<Worker>> create(engine::Engine& engine, const Routes& routes, Watchdog& watchdog,
                                                 WorkerOptions options);
+  ~Worker();  // kept instances go before the Store they live in
   void handle(http::Request& request, http::Response& response);
 
  private:

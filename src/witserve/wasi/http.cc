@@ -16,6 +16,8 @@ namespace witserve::wasi {
 
 // ---- objects ----------------------------------------------------------------------------------
 
+Status check_live(WasiContext& c, const HttpCall* call, uint64_t id);  // below
+
 class Fields : public Object {
  public:
   static constexpr size_t kMaxBytes = 1 << 20;  // names and values of one fields resource
@@ -54,6 +56,7 @@ struct ResponseState {
   FieldList headers;
   bool body_taken = false;
   HttpCall* call = nullptr;    // once passed to response-outparam.set
+  uint64_t call_id = 0;
   std::vector<uint8_t> early;  // body bytes written before that
   bool finished = false;
 };
@@ -65,8 +68,9 @@ class OutgoingResponse : public Object {
 
 class ResponseOutparam : public Object {
  public:
-  explicit ResponseOutparam(HttpCall* c) : call(c) {}
+  explicit ResponseOutparam(HttpCall* c) : call(c), call_id(c->id()) {}
   HttpCall* call;
+  uint64_t call_id;
 };
 
 // An outgoing request being built and, once handed to outgoing-handler, sent.
@@ -100,7 +104,7 @@ class BodyOutput : public OutputStream {
  public:
   std::shared_ptr<ResponseState> response;
   std::shared_ptr<RequestState> request;
-  Result<StreamStatus> write(WasiContext&, std::span<const uint8_t> data) override {
+  Result<StreamStatus> write(WasiContext& c, std::span<const uint8_t> data) override {
     if (request) {
       if (request->finished) return StreamStatus::closed();
       if (request->body.size() + data.size() > kMaxHeldBody)
@@ -115,6 +119,7 @@ class BodyOutput : public OutputStream {
       response->early.insert(response->early.end(), data.begin(), data.end());
       return StreamStatus{};
     }
+    WITSERVE_TRY(check_live(c, response->call, response->call_id));
     Status s = response->call->write(data);
     if (!s.ok()) return StreamStatus::failed(s.error().message());
     return StreamStatus{};
@@ -123,8 +128,9 @@ class BodyOutput : public OutputStream {
 
 class IncomingRequestObj : public Object {
  public:
-  explicit IncomingRequestObj(HttpCall* c) : call(c) {}
+  explicit IncomingRequestObj(HttpCall* c) : call(c), call_id(c->id()) {}
   HttpCall* call;
+  uint64_t call_id;
   bool consumed = false;
 };
 
@@ -156,6 +162,20 @@ class FutureResponse : public Object {
 
 bool HttpCall::body_open() const { return response_ && response_->body_taken && !finished_; }
 
+namespace {
+thread_local uint64_t last_call_id = 0;
+}  // namespace
+
+HttpCall::HttpCall(IncomingRequest request, ResponseSink* sink)
+    : request(std::move(request)), sink_(sink), id_(++last_call_id) {}
+
+// A reused instance may keep handles from an earlier request; they refer to a call that is over.
+Status check_live(WasiContext& c, const HttpCall* call, uint64_t id) {
+  if (!c.http || call != c.http || id != c.http->id())
+    return wasi_trap("this wasi:http request has ended; its resources cannot be used");
+  return ok();
+}
+
 uint16_t HttpCall::status() const { return response_ ? response_->status : 500; }
 const FieldList& HttpCall::headers() const {
   static const FieldList none;
@@ -165,6 +185,7 @@ const FieldList& HttpCall::headers() const {
 Status HttpCall::set_response(std::shared_ptr<ResponseState> r) {
   response_ = std::move(r);
   response_->call = this;
+  response_->call_id = id_;
   for (const auto& [n, v] : response_->headers) {
     if (n != "content-length") continue;
     uint64_t len = 0;
@@ -251,6 +272,12 @@ template <typename T>
 Result<T*> obj(WasiContext& c, const Args& a, size_t i = 0) {
   WITSERVE_ASSIGN_OR_RETURN(uint32_t rep, a.rep(i));
   return c.table().get<T>(rep);
+}
+
+Result<IncomingRequestObj*> incoming(WasiContext& c, const Args& a) {
+  WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+  WITSERVE_TRY(check_live(c, r->call, r->call_id));
+  return r;
 }
 
 Value field_list_value(const FieldList& f) {
@@ -479,31 +506,31 @@ void add_http(component::Linker& l) {
 
   // incoming-request
   define(l, T, "[method]incoming-request.method", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     bool ok = false;
     Value m = method_value(a.type().result, r->call->request.method, ok);
     if (!ok) return wasi_trap("the imported method type has no 'other' case");
     return give(std::move(m));
   });
   define(l, T, "[method]incoming-request.path-with-query", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     return give(Value::some(string_value(r->call->request.path_with_query)));
   });
   define(l, T, "[method]incoming-request.scheme", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     return give(Value::some(scheme_value(case_payload(a.type().result, 1), r->call->request.scheme)));
   });
   define(l, T, "[method]incoming-request.authority", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     if (r->call->request.authority.empty()) return give(Value::none());
     return give(Value::some(string_value(r->call->request.authority)));
   });
   define(l, T, "[method]incoming-request.headers", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     return give(own(c, std::make_unique<Fields>(r->call->request.headers, true)));
   });
   define(l, T, "[method]incoming-request.consume", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, obj<IncomingRequestObj>(c, a));
+    WITSERVE_ASSIGN_OR_RETURN(IncomingRequestObj * r, incoming(c, a));
     if (r->consumed) return give(Value::err());
     r->consumed = true;
     auto b = std::make_unique<IncomingBody>();
@@ -579,6 +606,7 @@ void add_http(component::Linker& l) {
     }
     b->response->finished = true;
     if (b->response->call) {
+      WITSERVE_TRY(check_live(c, b->response->call, b->response->call_id));
       if (Status s = b->response->call->finish(); !s.ok()) {
         WITSERVE_ASSIGN_OR_RETURN(Value e, error_code(err_type(a.type().result), "internal-error", s.error().message()));
         return give(Value::err(std::move(e)));
@@ -590,6 +618,7 @@ void add_http(component::Linker& l) {
     WITSERVE_ASSIGN_OR_RETURN(uint32_t rep, a.rep(0));
     WITSERVE_ASSIGN_OR_RETURN(auto out, c.table().take<ResponseOutparam>(rep));
     WITSERVE_ASSIGN_OR_RETURN(const Value* result, a.at(1, TypeKind::kResult));
+    WITSERVE_TRY(check_live(c, out->call, out->call_id));
     if (out->call->response_set()) return wasi_trap("response-outparam.set called twice");
     if (result->case_index() == 1) {
       const Value* e = result->payload();

@@ -43,7 +43,11 @@ struct ResponseState;
 
 class HttpCall {
  public:
-  HttpCall(IncomingRequest request, ResponseSink* sink) : request(std::move(request)), sink_(sink) {}
+  HttpCall(IncomingRequest request, ResponseSink* sink);
+
+  // Unique per call on this thread: objects a reused instance kept from an earlier call (perhaps
+  // at the same address) are told apart by it.
+  uint64_t id() const { return id_; }
 
   IncomingRequest request;
 
@@ -72,6 +76,7 @@ class HttpCall {
 
  private:
   ResponseSink* sink_;
+  uint64_t id_;
   std::shared_ptr<ResponseState> response_;
   std::optional<std::string> error_;
   std::optional<uint64_t> content_length_;

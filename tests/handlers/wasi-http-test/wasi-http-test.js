@@ -238,6 +238,18 @@ function log(outparam) {
   respond(outparam, 200, 'logged');
 }
 
+// /keep holds on to its request past the call; /use-kept (on a reused instance) then touches it.
+let kept;
+function keep(request, outparam) {
+  kept = request;
+  respond(outparam, 200, 'kept');
+}
+function useKept(outparam) {
+  if (!kept) return respond(outparam, 409, 'nothing kept');
+  const method = kept.method();  // the host must refuse: that request is over
+  respond(outparam, 200, `old request still usable: ${method.tag}`);
+}
+
 // Makes fields resources and never drops them: the host's table limit must stop it.
 function leak(outparam) {
   const kept = [];
@@ -275,6 +287,8 @@ export const incomingHandler = {
       case '/env': return env(outparam);
       case '/log': return log(outparam);
       case '/leak': return leak(outparam);
+      case '/keep': return keep(request, outparam);
+      case '/use-kept': return useKept(outparam);
       case '/header-limit': return headerLimit(outparam);
       default: return respond(outparam, 404, 'no such test path');
     }
