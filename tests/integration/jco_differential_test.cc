@@ -156,17 +156,6 @@ class JcoServe {
   Clock::duration ready_after_{};
 };
 
-// A deterministic body of `n` bytes that is not one repeated pattern.
-std::string varied_bytes(size_t n) {
-  std::string s(n, '\0');
-  uint32_t x = 2463534242u;
-  for (auto& c : s) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    c = char(x);
-  }
-  return s;
-}
-
 // Every value of a header, in the order received.
 std::vector<std::string> values(const HttpResponse& r, std::string_view name) {
   std::vector<std::string> out;

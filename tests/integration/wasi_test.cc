@@ -11,17 +11,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// A deterministic body of `n` bytes that is not one repeated pattern.
-std::string varied_bytes(size_t n) {
-  std::string s(n, '\0');
-  uint32_t x = 2463534242u;
-  for (auto& c : s) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    c = char(x);
-  }
-  return s;
-}
-
 class WasiHttp : public WitserveTest {
  protected:
   void SetUp() override {

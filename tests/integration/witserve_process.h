@@ -115,6 +115,17 @@ inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+// A deterministic body of `n` bytes that is not one repeated pattern.
+inline std::string varied_bytes(size_t n) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u;
+  for (auto& c : s) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = char(x);
+  }
+  return s;
+}
+
 inline size_t count_of(std::string_view haystack, std::string_view needle) {
   size_t n = 0;
   for (size_t at = haystack.find(needle); at != std::string_view::npos; at = haystack.find(needle, at + 1)) ++n;

@@ -94,6 +94,22 @@ void Worker::release(const Route& route, Lease& l, bool healthy) {
   }
 }
 
+Status Worker::with_instance(const Route& route, const std::function<Status(Reused&)>& body) {
+  auto at = Watchdog::Clock::now() + route.deadline;
+  Deadline deadline(*watchdog_, interrupt_, at);
+  WITSERVE_ASSIGN_OR_RETURN(Lease l, lease(route));
+  Reused& r = l.get();
+  r.wasi->deadline = at;
+  Status status = ok();
+  {
+    wasi::WasiContext::Enter enter(r.wasi.get());
+    status = body(r);
+    r.wasi->flush_output();
+  }
+  release(route, l, status.ok());
+  return status;
+}
+
 namespace {
 
 // The client's headers, less any that pose as route parameters, plus the route's parameters.
@@ -170,35 +186,23 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   WireRequest wire(std::move(req.method), std::move(req.target), request_headers(route, match, req),
                    std::move(req.body));
   Result<WireResponse> result = Error(ErrorKind::kInternal, "not called");
-  {
-    auto at = Watchdog::Clock::now() + route.deadline;
-    Deadline deadline(*watchdog_, interrupt_, at);
-    auto l = lease(route);
-    if (!l.ok()) {
-      result = std::move(l).error();
-    } else {
-      Reused& r = l->get();
-      r.wasi->deadline = at;
-      wasi::WasiContext::Enter enter(r.wasi.get());
-      if (!r.handle) {
-        auto handle = HandleFunc::lookup(*r.instance, std::string(kHandleExport));
-        if (handle.ok()) r.handle = std::move(*handle);
-        else result = std::move(handle).error();
-      }
-      if (r.handle) result = r.handle->call(wire);
-      r.wasi->flush_output();
-      release(route, *l, result.ok());
+  Status status = with_instance(route, [&](Reused& r) -> Status {
+    if (!r.handle) {
+      WITSERVE_ASSIGN_OR_RETURN(auto handle, HandleFunc::lookup(*r.instance, std::string(kHandleExport)));
+      r.handle = std::move(handle);
     }
-  }
+    result = r.handle->call(wire);
+    return result.ok() ? ok() : Status(result.error());
+  });
   const std::string& method = std::get<0>(wire);
   const std::string& target = std::get<1>(wire);
-  if (!result.ok()) return failure_response(route, method, target, result.error(), res);
-  auto& [status, out_headers, body] = *result;
-  if (!http::valid_status(status)) {
-    spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), method, target, status);
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  auto& [code, out_headers, body] = *result;
+  if (!http::valid_status(code)) {
+    spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), method, target, code);
     return text_response(res, 500, "the handler returned an invalid response");
   }
-  res.status = status;
+  res.status = code;
   if (!copy_headers(route, method, target, out_headers, res.headers))
     return text_response(res, 500, "the handler returned an invalid response");
   res.body = std::move(body);
@@ -220,38 +224,22 @@ void Worker::call_http(const Route& route, const manifest::RouteMatch& match, ht
   StreamSink sink(req.stream, route, method, target);
   wasi::HttpCall call(std::move(in), &sink);
 
-  Status status = ok();
-  {
-    auto at = Watchdog::Clock::now() + route.deadline;
-    Deadline deadline(*watchdog_, interrupt_, at);
-    auto l = lease(route);
-    if (!l.ok()) {
-      status = std::move(l).error();
-    } else {
-      Reused& r = l->get();
-      wasi::WasiContext& w = *r.wasi;
-      w.deadline = at;
-      w.http = &call;
-      w.before_block = [&call] { (void)call.stream_now(); };
-      {
-        wasi::WasiContext::Enter enter(&w);
-        auto [rq, rp] = wasi::new_incoming(w, call);
-        auto h1 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "incoming-request", rq);
-        auto h2 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "response-outparam", rp);
-        if (!h1.ok() || !h2.ok()) {
-          status = Error(ErrorKind::kInternal, "cannot pass the request to the component");
-        } else {
-          component::Value args[] = {component::Value::own(*h1), component::Value::own(*h2)};
-          auto result = r.instance->call("handle", args, *route.component->http_export);
-          if (!result.ok()) status = std::move(result).error();
-        }
-        w.flush_output();
-      }
-      w.http = nullptr;
-      w.before_block = nullptr;
-      release(route, *l, status.ok());
-    }
-  }
+  Status status = with_instance(route, [&](Reused& r) -> Status {
+    wasi::WasiContext& w = *r.wasi;
+    w.http = &call;
+    w.before_block = [&call] { (void)call.stream_now(); };
+    struct Detach {
+      wasi::WasiContext& w;
+      ~Detach() { w.http = nullptr, w.before_block = nullptr; }
+    } detach{w};
+    auto [rq, rp] = wasi::new_incoming(w, call);
+    auto h1 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "incoming-request", rq);
+    auto h2 = r.instance->new_host_resource(std::string(wasi::kHttpTypes), "response-outparam", rp);
+    if (!h1.ok() || !h2.ok()) return Error(ErrorKind::kInternal, "cannot pass the request to the component");
+    component::Value args[] = {component::Value::own(*h1), component::Value::own(*h2)};
+    auto result = r.instance->call("handle", args, *route.component->http_export);
+    return result.ok() ? ok() : Status(std::move(result).error());
+  });
   if (call.streaming()) {
     // The head is out: all that is left is to end the body well or cut the connection.
     if (!status.ok()) {

@@ -12,6 +12,7 @@
 // Thread: made, used and destroyed on its worker thread only.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -62,6 +63,9 @@ class Worker {
   };
   Result<Lease> lease(const Route& route);
   void release(const Route& route, Lease& lease, bool healthy);
+  // Runs `body` on the route's instance under the route's deadline, with the instance's WASI
+  // context current; a failed body's instance is not kept.
+  Status with_instance(const Route& route, const std::function<Status(Reused&)>& body);
 
   const Routes* routes_ = nullptr;
   Watchdog* watchdog_ = nullptr;

@@ -298,7 +298,8 @@ void add_filesystem(component::Linker& l) {
   });
   define(l, kTypes, "[method]descriptor.write", [](WasiContext& c, const Args& a) -> HostResult {
     WITSERVE_ASSIGN_OR_RETURN(Descriptor * d, descriptor(c, a));
-    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1));
+    std::string store;
+    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1, store));
     WITSERVE_ASSIGN_OR_RETURN(uint64_t off, a.u64(2));
     if (!d->tree_writable) return fs_error(a.type().result, "read-only");
     if (!d->can_write) return fs_error(a.type().result, "bad-descriptor");

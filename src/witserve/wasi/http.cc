@@ -284,16 +284,8 @@ Value field_list_value(const FieldList& f) {
   std::vector<Value> out;
   out.reserve(f.size());
   for (const auto& [n, v] : f)
-    out.push_back(Value::tuple({string_value(n), bytes_value({reinterpret_cast<const uint8_t*>(v.data()), v.size()})}));
+    out.push_back(Value::tuple({string_value(n), Value::bytes(v)}));
   return Value::list(std::move(out));
-}
-
-std::string value_string(const Value& v) {
-  if (v.is_bytes()) return v.byte_data();
-  std::string s;
-  s.reserve(v.items().size());
-  for (const Value& b : v.items()) s.push_back(char(b.as_unsigned()));
-  return s;
 }
 
 // ok(), or err(header-error `name`) in the importer's result type.
@@ -434,7 +426,8 @@ void add_http(component::Linker& l) {
     auto f = std::make_unique<Fields>();
     for (const Value& e : list->items()) {
       if (e.items().size() != 2) return wasi_trap("from-list: bad entry");
-      std::string name = lower(e.items()[0].as_string()), value = value_string(e.items()[1]);
+      std::string name = lower(e.items()[0].as_string());
+      WITSERVE_ASSIGN_OR_RETURN(std::string value, Args::byte_string(e.items()[1]));
       if (auto why = check_field(*f, name, value); !why.empty()) return header_error(a.type().result, why);
       f->add(std::move(name), std::move(value));
     }
@@ -446,7 +439,7 @@ void add_http(component::Linker& l) {
     name = lower(name);
     std::vector<Value> out;
     for (const auto& [n, v] : f->entries)
-      if (n == name) out.push_back(bytes_value({reinterpret_cast<const uint8_t*>(v.data()), v.size()}));
+      if (n == name) out.push_back(Value::bytes(v));
     return give(Value::list(std::move(out)));
   });
   define(l, T, "[method]fields.has", [](WasiContext& c, const Args& a) -> HostResult {
@@ -462,7 +455,10 @@ void add_http(component::Linker& l) {
     WITSERVE_ASSIGN_OR_RETURN(const Value* values, a.at(2, TypeKind::kList));
     name = lower(name);
     std::vector<std::string> vs;
-    for (const Value& v : values->items()) vs.push_back(value_string(v));
+    for (const Value& v : values->items()) {
+      WITSERVE_ASSIGN_OR_RETURN(std::string value, Args::byte_string(v));
+      vs.push_back(std::move(value));
+    }
     for (const auto& v : vs)
       if (auto why = check_field(*f, name, v); !why.empty()) return header_error(a.type().result, why);
     if (auto why = check_field(*f, name, ""); !why.empty()) return header_error(a.type().result, why);
@@ -479,7 +475,7 @@ void add_http(component::Linker& l) {
       FieldList removed = f->remove(name);
       if (!give_back) return give(Value::ok());
       std::vector<Value> out;
-      for (const auto& [n, v] : removed) out.push_back(bytes_value({reinterpret_cast<const uint8_t*>(v.data()), v.size()}));
+      for (const auto& [n, v] : removed) out.push_back(Value::bytes(v));
       return give(Value::ok(Value::list(std::move(out))));
     };
   };
@@ -490,7 +486,7 @@ void add_http(component::Linker& l) {
     WITSERVE_ASSIGN_OR_RETURN(std::string name, a.str(1));
     WITSERVE_ASSIGN_OR_RETURN(const Value* value, a.at(2, TypeKind::kList));
     name = lower(name);
-    std::string v = value_string(*value);
+    WITSERVE_ASSIGN_OR_RETURN(std::string v, Args::byte_string(*value));
     if (auto why = check_field(*f, name, v); !why.empty()) return header_error(a.type().result, why);
     f->add(std::move(name), std::move(v));
     return give(Value::ok());

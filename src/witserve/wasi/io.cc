@@ -145,11 +145,13 @@ void add_io(component::Linker& l) {
     return give(Value::ok(Value::u64(s->check_write())));
   });
   define(l, kStreams, "[method]output-stream.write", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1));
+    std::string store;
+    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1, store));
     return do_write(c, a, data, false);
   });
   define(l, kStreams, "[method]output-stream.blocking-write-and-flush", [](WasiContext& c, const Args& a) -> HostResult {
-    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1));
+    std::string store;
+    WITSERVE_ASSIGN_OR_RETURN(auto data, a.bytes(1, store));
     return do_write(c, a, data, true);
   });
   auto flush = [](WasiContext& c, const Args& a) -> HostResult {

@@ -47,17 +47,23 @@ class Args {
     WITSERVE_ASSIGN_OR_RETURN(const Value* v, at(i, TypeKind::kString));
     return v->as_string();
   }
-  Result<std::vector<uint8_t>> bytes(size_t i) const {
+  // The list<u8> argument i; valid while the arguments and `store` live (a byte list is not
+  // copied; `store` holds the bytes of any other list of u8 values).
+  Result<std::span<const uint8_t>> bytes(size_t i, std::string& store) const {
     WITSERVE_ASSIGN_OR_RETURN(const Value* v, at(i, TypeKind::kList));
-    return list_bytes(*v);
+    if (!v->is_bytes()) { WITSERVE_ASSIGN_OR_RETURN(store, byte_string(*v)); }
+    const std::string& b = v->is_bytes() ? v->byte_data() : store;
+    return std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size());
   }
-  static Result<std::vector<uint8_t>> list_bytes(const Value& v) {
-    if (v.is_bytes()) return std::vector<uint8_t>(v.byte_data().begin(), v.byte_data().end());
-    std::vector<uint8_t> out;
+  // The bytes of a list<u8> value.
+  static Result<std::string> byte_string(const Value& v) {
+    if (v.kind() != TypeKind::kList) return wasi_trap("a list<u8> was expected");
+    if (v.is_bytes()) return v.byte_data();
+    std::string out;
     out.reserve(v.items().size());
     for (const Value& b : v.items()) {
       if (b.kind() != TypeKind::kU8) return wasi_trap("a list<u8> was expected");
-      out.push_back(uint8_t(b.as_unsigned()));
+      out.push_back(char(b.as_unsigned()));
     }
     return out;
   }
