@@ -449,6 +449,45 @@ TEST_P(EngineTest, ManyShortLivedInstancesAndHostFuncs) {
   }
 }
 
+TEST_P(EngineTest, DroppedInstanceReleasesHostCallbacksThatReachBackIntoIt) {
+  // The shape of a component instance: a host function's callback holds the instance's own
+  // exports (a canon lower calling a lifted export does), while the instance holds the host
+  // function. Dropping the instance must free what the callbacks hold at once, not wait for a
+  // collection that cannot see through C++ (each request's instance leaked this way).
+  auto module = compile("host_imports");
+  ASSERT_TRUE(module);
+  using T = ValType;
+  auto ok_fn = [](auto, auto) { return witserve::ok(); };
+  std::vector<std::weak_ptr<int>> sentinels;
+  for (int i = 0; i < 50; ++i) {
+    auto sentinel = std::make_shared<int>(i);
+    sentinels.push_back(sentinel);
+    auto exports = std::make_shared<std::shared_ptr<Func>>();
+    auto reenter = store_->host_func({{T::kI32}, {T::kI32}},
+                                     [sentinel, exports](std::span<const Val> a, std::span<Val> r) -> Status {
+                                       return (*exports)->call(a, r);  // into the same instance's double
+                                     });
+    std::vector<Import> imports{
+        {"env", "add_i64", store_->host_func({{T::kI64, T::kI64}, {T::kI64}}, ok_fn)},
+        {"env", "scale", store_->host_func({{T::kF32, T::kF64}, {T::kF64}}, ok_fn)},
+        {"env", "pair", store_->host_func({{T::kI32}, {T::kI32, T::kI32}}, ok_fn)},
+        {"env", "fail", store_->host_func({{T::kI32}, {}}, ok_fn)},
+        {"env", "reenter", reenter},
+    };
+    auto inst = store_->instantiate(module, imports);
+    ASSERT_TRUE(inst.ok()) << inst.error().to_string();
+    *exports = (*inst)->func("double");
+    imports.clear();
+    reenter.reset();
+    Val r[1];
+    ASSERT_TRUE((*inst)->func("call_reenter")->call(std::vector{Val::i32(21)}, r).ok());
+    EXPECT_EQ(r[0].of.i32, 42);  // the instance keeps its imports alive while it lives
+    EXPECT_FALSE(sentinels.back().expired());
+  }
+  // Every instance is gone (each `inst` went out of scope): so is everything their callbacks held.
+  for (size_t i = 0; i < sentinels.size(); ++i) EXPECT_TRUE(sentinels[i].expired()) << "instance " << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EngineTest, ::testing::ValuesIn(engine_names()),
                          [](const auto& info) { return info.param; });
 INSTANTIATE_TEST_SUITE_P(Engines, HostImportsTest, ::testing::ValuesIn(engine_names()),

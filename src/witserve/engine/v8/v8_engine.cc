@@ -269,6 +269,14 @@ class V8Func final : public Func, public V8Handle {
   V8Func(V8Store& s, v8::Local<v8::Function> fn, FuncType type,
          std::shared_ptr<HostFuncData> host = nullptr)
       : V8Handle(s, s.isolate(), fn), type_(std::move(type)), host_(std::move(host)) {}
+  // A host function's callback usually holds what its instance holds (the instance's exports,
+  // their V8 objects), while the wasm instance holds the JS function: a cycle through C++ that
+  // V8's collector cannot see. Releasing the callback with the last C++ reference breaks it, so
+  // a dropped instance's memories and objects become garbage at once. The JS function stays
+  // callable and traps if anything still reaches it.
+  ~V8Func() override {
+    if (host_) host_->callback = nullptr;
+  }
 
   const FuncType& type() const override { return type_; }
 
@@ -341,8 +349,9 @@ class V8Global final : public Global, public V8Handle {
 
 class V8Instance final : public Instance {
  public:
-  V8Instance(V8Store& s, std::shared_ptr<const Module> module, v8::Local<v8::Object> exports)
-      : store_(s), module_(std::move(module)), exports_(s.isolate(), exports) {}
+  V8Instance(V8Store& s, std::shared_ptr<const Module> module, v8::Local<v8::Object> exports,
+             std::vector<Extern> imports)
+      : store_(s), module_(std::move(module)), exports_(s.isolate(), exports), imports_(std::move(imports)) {}
 
   const Module& module() const override { return *module_; }
 
@@ -383,6 +392,8 @@ class V8Instance final : public Instance {
   std::shared_ptr<const Module> module_;
   v8::Global<v8::Object> exports_;
   std::unordered_map<std::string, Extern> cache_;
+  // What the instance imports stays alive with it: host functions keep their callbacks.
+  std::vector<Extern> imports_;
 };
 
 // ---- host functions -------------------------------------------------------------------------
@@ -401,7 +412,8 @@ void host_trampoline(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
   Status st;
   try {
-    st = d.callback({args.data(), args.size()}, {results.data(), results.size()});
+    if (!d.callback) st = Error(ErrorKind::kTrap, "host function called after its instance was dropped");
+    else st = d.callback({args.data(), args.size()}, {results.data(), results.size()});
   } catch (const std::exception& e) {
     st = Error(ErrorKind::kHost, std::string("host function threw: ") + e.what());
   } catch (...) {
@@ -580,6 +592,8 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
 
   auto import_object = v8::Object::New(iso);
   std::unordered_map<std::string_view, v8::Local<v8::Object>> namespaces;
+  std::vector<Extern> kept;
+  kept.reserve(m->info().imports.size());
   for (const ImportType& want : m->info().imports) {
     const Import* given = nullptr;
     for (const Import& i : imports)
@@ -611,6 +625,7 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
     }
     if (ns->second->Set(ctx, v8_str(iso, want.name), handle->value(iso)).IsNothing())
       return Error(ErrorKind::kInternal, "cannot build the import object");
+    kept.push_back(given->value);
   }
 
   WITSERVE_ASSIGN_OR_RETURN(auto module_obj, module_object(*m));
@@ -649,7 +664,7 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
     pending_host_error_.reset();
   }
   return std::unique_ptr<Instance>(
-      new V8Instance(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>()));
+      new V8Instance(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>(), std::move(kept)));
 }
 
 std::shared_ptr<Func> V8Store::host_func(FuncType type, HostCallback callback) {
