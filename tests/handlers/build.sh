@@ -13,7 +13,7 @@ guest_init "$out/obj"
 # JavaScript first: it takes the longest (~20 s), in the background.
 guest_js "$out/wasi-http-test.wasm" "$src/wasi-http-test/wasi-http-test.js" \
   "$src/wasi-http-test/wasi-http-test.wit" wasi-http-test
-for name in echo trap loop bad-status bad-header counter big alloc; do
+for name in echo trap loop bad-status bad-header counter big alloc respond; do
   guest_c "$out/$name.wasm" "$src/$name.c"
 done
 guest_c "$out/version-1.wasm" "$src/version.c" -DVERSION=1

@@ -59,7 +59,7 @@ TEST_F(HandlerFailures, InvalidStatusIs500) {
   EXPECT_EQ(r.status, 500u) << r;
   EXPECT_EQ(r.body, "the handler returned an invalid response\n");
   EXPECT_FALSE(contains(r.body, "bad status")) << "the handler's body is not sent";
-  EXPECT_TRUE(server_->wait_for_log("[/bad-status] GET /bad-status: the handler returned invalid status 1000\n", 2s))
+  EXPECT_TRUE(server_->wait_for_log("[/bad-status] GET /bad-status: the handler returned an invalid response: invalid status 1000\n", 2s))
       << server_->log();
   expect_still_serving();
 }
@@ -74,7 +74,7 @@ TEST_F(HandlerFailures, InvalidHeaderIs500AndNothingIsInjected) {
   EXPECT_FALSE(contains(got, "bad name")) << got;
   EXPECT_FALSE(contains(got, "bad header")) << got;
   EXPECT_TRUE(server_->wait_for_log(
-      "[/bad-header] GET /bad-header: the handler returned an invalid header \"bad name\\r\\n\"\n", 2s))
+      "[/bad-header] GET /bad-header: the handler returned an invalid response: invalid header name 'bad name\\x0d\\x0a'\n", 2s))
       << server_->log();
   expect_still_serving();
 }

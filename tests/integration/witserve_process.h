@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -176,6 +177,7 @@ class ServerProcess {
     std::vector<std::pair<std::string, std::optional<std::string>>> env;
     fs::path output_dir;  // where stdout.log and stderr.log go
     std::string name = "witserve";  // prefix of the log files (several servers may share a dir)
+    rlim_t max_open_files = 0;      // RLIMIT_NOFILE for the server; 0: inherited
   };
 
   explicit ServerProcess(Options options) : options_(std::move(options)) {
@@ -202,6 +204,7 @@ class ServerProcess {
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
     std::string cwd = options_.cwd.string(), out = stdout_file_.string(), err = stderr_file_.string();
+    rlim_t max_open_files = options_.max_open_files;
 
     started_ = Clock::now();
     pid_ = ::fork();
@@ -221,6 +224,10 @@ class ServerProcess {
       ::signal(SIGTERM, SIG_DFL);
       ::signal(SIGINT, SIG_DFL);
       ::signal(SIGPIPE, SIG_DFL);
+      if (max_open_files) {
+        rlimit lim{max_open_files, max_open_files};
+        if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+      }
       ::execve(argv[0], argv.data(), envp.data());
       ::_exit(127);
     }
@@ -551,8 +558,10 @@ class WitserveTest : public ::testing::Test {
 
   // Starts a process (not waiting for it to be ready).
   ServerProcess& spawn(std::vector<std::string> args, fs::path cwd = {},
-                       std::vector<std::pair<std::string, std::optional<std::string>>> env = {}) {
+                       std::vector<std::pair<std::string, std::optional<std::string>>> env = {},
+                       rlim_t max_open_files = 0) {
     ServerProcess::Options o;
+    o.max_open_files = max_open_files;
     o.args = std::move(args);
     o.cwd = std::move(cwd);
     o.env = std::move(env);

@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "witserve/base/http_fields.h"
 #include "witserve/base/log.h"
 
 namespace witserve::http {
@@ -29,10 +30,20 @@ using BeastResponse = bhttp::response<bhttp::vector_body<uint8_t>>;
 
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 
+Response internal_error() {
+  Response r;
+  r.status = 500;
+  r.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+  static constexpr std::string_view kText = "internal server error\n";
+  r.body.assign(kText.begin(), kText.end());
+  r.close = true;
+  return r;
+}
+
 struct Worker;
 
 // The ResponseStream of one request: blocking writes on the session's socket, each waiting at
-// most `timeout` for the client to take the bytes.
+// most `timeout` for the client to take the bytes, and never past the handler's deadline.
 class SyncResponseStream final : public ResponseStream {
  public:
   SyncResponseStream(tcp::socket& socket, unsigned version, bool head, bool keep_alive,
@@ -41,23 +52,40 @@ class SyncResponseStream final : public ResponseStream {
 
   Status send_head(uint16_t status, const Headers& headers, std::optional<uint64_t> content_length) override {
     if (started_) return Error(ErrorKind::kInvalidArgument, "the response head was sent already");
+    WITSERVE_TRY(check_response_head(status, headers));
     started_ = true;
-    bhttp::response<bhttp::empty_body> res;
-    res.result(status);
-    res.version(version_);
-    for (const auto& [name, value] : headers) res.insert(name, value);
-    if (content_length) res.content_length(*content_length);
-    else if (version_ >= 11) chunked_ = true, res.chunked(true);
-    else keep_alive_ = false;  // HTTP/1.0 has no chunked coding: the body ends with the connection
-    res.keep_alive(keep_alive_);
-    std::ostringstream head;
-    head << res.base();
-    return send(head.str());
+    std::string head;
+    try {
+      bhttp::response<bhttp::empty_body> res;
+      res.result(status);
+      res.version(version_);
+      for (const auto& [name, value] : headers) res.insert(name, value);
+      if (status_has_no_body(status)) {
+        bodiless_ = true;  // whatever body the handler writes is dropped
+        if (status == 304 && content_length) res.content_length(*content_length);
+      } else if (content_length) {
+        res.content_length(*content_length);
+      } else if (version_ >= 11) {
+        chunked_ = true, res.chunked(true);
+      } else {
+        keep_alive_ = false;  // HTTP/1.0 has no chunked coding: the body ends with the connection
+      }
+      res.keep_alive(keep_alive_);
+      std::ostringstream out;
+      out << res.base();
+      head = out.str();
+    } catch (const std::exception& e) {
+      failed_ = true;
+      return Error(ErrorKind::kInvalidArgument, std::string("invalid response head: ") + e.what());
+    }
+    return send(head);
   }
+
+  void set_deadline(std::chrono::steady_clock::time_point at) override { deadline_ = at; }
 
   Status write(std::span<const uint8_t> data) override {
     if (!started_ || finished_) return Error(ErrorKind::kInvalidArgument, "no response body is open");
-    if (head_ || data.empty()) return ok();
+    if (head_ || bodiless_ || data.empty()) return ok();
     std::string out;
     if (chunked_) {
       char size[20];
@@ -72,7 +100,7 @@ class SyncResponseStream final : public ResponseStream {
   Status finish() override {
     if (!started_ || finished_) return Error(ErrorKind::kInvalidArgument, "no response body is open");
     finished_ = true;
-    if (head_ || !chunked_) return ok();
+    if (head_ || bodiless_ || !chunked_) return ok();
     return send("0\r\n\r\n");
   }
 
@@ -85,7 +113,7 @@ class SyncResponseStream final : public ResponseStream {
     if (failed_) return Error(ErrorKind::kIo, "the connection failed earlier");
     beast::error_code ec;
     socket_.non_blocking(true, ec);
-    auto until = std::chrono::steady_clock::now() + timeout_;
+    auto until = std::min(std::chrono::steady_clock::now() + timeout_, deadline_);
     while (!bytes.empty()) {
       size_t n = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -111,7 +139,8 @@ class SyncResponseStream final : public ResponseStream {
   bool head_;
   bool keep_alive_;
   std::chrono::milliseconds timeout_;
-  bool started_ = false, chunked_ = false, finished_ = false, failed_ = false;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool started_ = false, chunked_ = false, finished_ = false, failed_ = false, bodiless_ = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -150,26 +179,51 @@ struct Worker {
   bool stopping = false;
   std::atomic<bool> done{false};
   std::thread thread;
+  // Accept failures (out of file descriptors, say) back off instead of spinning, and are logged
+  // at most once per kAcceptReport with how many there were.
+  asio::steady_timer accept_retry{ioc};
+  uint64_t accept_failures = 0;
+  std::chrono::steady_clock::time_point accept_reported{};
+  static constexpr std::chrono::seconds kAcceptReport{10};
 
   void accept() {
     acceptor->async_accept([this](beast::error_code ec, tcp::socket socket) {
                              if (ec) {
-                               if (ec != asio::error::operation_aborted && !stopping) {
-                                 spdlog::warn("{}: accept failed: {}", options->name, ec.message());
-                                 accept();
-                               }
-                               return;
+                               if (ec == asio::error::operation_aborted || stopping) return;
+                               return accept_failed(ec);
                              }
-                             socket.set_option(tcp::no_delay(true));
+                             beast::error_code ignored;
+                             socket.set_option(tcp::no_delay(true), ignored);
                              std::make_shared<Session>(*this, std::move(socket))->start();
                              if (!stopping) accept();
                            });
+  }
+
+  void accept_failed(beast::error_code ec) {
+    ++accept_failures;
+    auto now = std::chrono::steady_clock::now();
+    if (now - accept_reported >= kAcceptReport) {
+      spdlog::warn("{}: accept failed: {} ({} time{} since the last report; retrying with a back-off)", options->name,
+                   ec.message(), accept_failures, accept_failures == 1 ? "" : "s");
+      accept_failures = 0;
+      accept_reported = now;
+    }
+    // Resource exhaustion lasts a while: wait before trying again. Others (a connection reset
+    // before it was accepted) are retried at once.
+    bool exhausted = ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                     ec == asio::error::no_memory || ec.value() == ENFILE;
+    if (!exhausted) return accept();
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](beast::error_code ec) {
+      if (!ec && !stopping) accept();
+    });
   }
 
   void begin_stop() {
     stopping = true;
     beast::error_code ignored;
     if (acceptor) acceptor->close(ignored);
+    accept_retry.cancel();
     // Copy: shutdown() may destroy sessions.
     std::vector<Session*> open(sessions.begin(), sessions.end());
     for (Session* s : open)
@@ -220,6 +274,10 @@ void Session::on_header(beast::error_code ec) {
   // it rather than read the body as the next request (RFC 9112, 6.3).
   if (req.find(bhttp::field::transfer_encoding) != req.end() && !parser_->chunked())
     return fail_request(400, "Transfer-Encoding without chunked as the final coding");
+  // Exactly one Host in HTTP/1.1, at most one in 1.0 (RFC 9112 3.2).
+  size_t hosts = req.count(bhttp::field::host);
+  if (hosts > 1 || (hosts == 0 && req.version() >= 11))
+    return fail_request(400, hosts ? "more than one Host header" : "no Host header");
   if (auto it = req.find(bhttp::field::expect); it != req.end()) {
     if (!beast::iequals(it->value(), "100-continue")) return fail_request(417, "unsupported Expect");
     // The client waits for permission before sending the body.
@@ -265,10 +323,19 @@ void Session::on_body(beast::error_code ec) {
   head_ = msg.method() == bhttp::verb::head;
 
   bool keep = keep_alive && !closing_ && !worker_.stopping;
-  SyncResponseStream stream(stream_.socket(), msg.version(), head_, keep, worker_.options->read_timeout);
+  SyncResponseStream stream(stream_.socket(), msg.version(), head_, keep, worker_.options->write_timeout);
   req.stream = &stream;
   Response res;
-  worker_.handler(req, res);
+  // The exception boundary of a request: nothing a handler throws reaches the event loop.
+  try {
+    worker_.handler(req, res);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {} {}: internal error: {}", worker_.options->name, req.method, req.target, e.what());
+    res = internal_error();
+  } catch (...) {
+    spdlog::error("{}: {} {}: internal error (a non-standard exception)", worker_.options->name, req.method, req.target);
+    res = internal_error();
+  }
   if (stream.started()) {
     head_ = false;
     if (stream.finished() && stream.keep_alive() && !closing_ && !worker_.stopping) return read_request();
@@ -290,14 +357,35 @@ void Session::fail_request(unsigned status, std::string_view why) {
 }
 
 void Session::respond(Response&& r, bool keep_alive) {
+  if (Status st = check_response_head(r.status, r.headers); !st.ok()) {
+    spdlog::error("{}: refusing to send an invalid response: {}", worker_.options->name, st.error().message());
+    r = internal_error();
+  }
+  if (status_has_no_body(r.status) && !r.body.empty()) {
+    spdlog::warn("{}: a {} response has no body; dropped the {} bytes given", worker_.options->name, r.status,
+                 r.body.size());
+    r.body.clear();
+  }
   out_ = std::make_shared<BeastResponse>();
-  out_->result(r.status);
-  out_->version(11);
-  for (auto& [name, value] : r.headers) out_->insert(name, value);
-  out_->body() = std::move(r.body);
-  if (closing_ || worker_.stopping) keep_alive = false;
-  out_->keep_alive(keep_alive);
-  out_->prepare_payload();
+  try {
+    out_->result(r.status);
+    out_->version(11);
+    for (auto& [name, value] : r.headers) out_->insert(name, value);
+    out_->body() = std::move(r.body);
+    if (closing_ || worker_.stopping) keep_alive = false;
+    out_->keep_alive(keep_alive);
+    if (r.status == 304 || (r.status >= 100 && r.status < 200) || r.status == 204) {
+      // No body and no Content-Length (RFC 9110 8.6: never with 1xx or 204).
+    } else {
+      out_->prepare_payload();
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot serialise a response: {}", worker_.options->name, e.what());
+    out_ = std::make_shared<BeastResponse>(bhttp::status::internal_server_error, 11);
+    keep_alive = false;
+    out_->keep_alive(false);
+    out_->prepare_payload();
+  }
   if (head_) {
     out_->body().clear();  // Content-Length stays that of the body a GET would get
     head_ = false;
@@ -392,7 +480,18 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, HandlerFact
       cv.notify_all();
       if (w->handler) {
         w->accept();
-        w->ioc.run();
+        // The last line of defence: an exception out of a completion handler ends that
+        // handler's work, not the worker.
+        for (;;) {
+          try {
+            w->ioc.run();
+            break;
+          } catch (const std::exception& e) {
+            spdlog::error("{}: worker {}: internal error in the event loop: {}", w->options->name, w->index, e.what());
+          } catch (...) {
+            spdlog::error("{}: worker {}: internal error in the event loop", w->options->name, w->index);
+          }
+        }
       }
       w->handler = nullptr;
       w->done = true;
@@ -431,21 +530,46 @@ void Server::stop(std::chrono::milliseconds grace, const std::function<void()>& 
   }
 }
 
-bool valid_status(unsigned status) { return status >= 100 && status <= 999; }
-
-bool valid_field_name(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    bool tchar = std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
-    if (!tchar) return false;
+namespace {
+// A short, printable rendering of text from a handler, for error messages.
+std::string sanitized_prefix(std::string_view s) {
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < 40; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') out += char(c);
+    else out += fmt::format("\\x{:02x}", c);
   }
-  return true;
+  out += s.size() > 40 ? "'... (" + std::to_string(s.size()) + " bytes)" : "'";
+  return out;
+}
+}  // namespace
+
+bool valid_status(unsigned status) { return status >= 200 && status <= 999; }
+
+bool status_has_no_body(unsigned status) { return status < 200 || status == 204 || status == 304; }
+
+Status check_response_head(unsigned status, const Headers& headers) {
+  if (!valid_status(status))
+    return Error(ErrorKind::kInvalidArgument,
+                 status >= 100 && status < 200 ? "status " + std::to_string(status) + " is not a final status"
+                                               : "invalid status " + std::to_string(status));
+  size_t size = 64;  // the status line, roughly
+  for (const auto& [name, value] : headers) {
+    if (!valid_field_name(name))
+      return Error(ErrorKind::kInvalidArgument,
+                   "invalid header name " + sanitized_prefix(name));
+    if (!valid_field_value(value))
+      return Error(ErrorKind::kInvalidArgument, "invalid value for header " + sanitized_prefix(name));
+    size += name.size() + value.size() + 4;
+    if (size > kMaxResponseHead)
+      return Error(ErrorKind::kInvalidArgument,
+                   "response headers over " + std::to_string(kMaxResponseHead / 1024) + " KiB (at " +
+                       sanitized_prefix(name) + ")");
+  }
+  return ok();
 }
 
-bool valid_field_value(std::string_view value) {
-  for (unsigned char c : value)
-    if (c == '\r' || c == '\n' || c == 0 || (c < 0x20 && c != '\t') || c == 0x7f) return false;
-  return true;
-}
+bool valid_field_name(std::string_view name) { return valid_http_field_name(name); }
+bool valid_field_value(std::string_view value) { return valid_http_field_value(value); }
 
 }  // namespace witserve::http

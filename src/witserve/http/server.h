@@ -40,6 +40,9 @@ class ResponseStream {
   virtual Status write(std::span<const uint8_t> data) = 0;
   virtual Status finish() = 0;
   virtual bool started() const = 0;
+  // No write waits past `at` (the handler's deadline): a client that stops reading cannot hold
+  // the handler longer than its deadline, nor longer than ServerOptions::write_timeout per write.
+  virtual void set_deadline(std::chrono::steady_clock::time_point at) = 0;
 };
 
 struct Request {
@@ -69,6 +72,7 @@ struct ServerOptions {
   uint64_t max_body = 10 << 20;
   std::chrono::milliseconds read_timeout{30'000};  // for a whole request once it has started
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections waiting for a request
+  std::chrono::milliseconds write_timeout{10'000};  // a client taking none of a response's bytes
   std::string name = "http";                       // for log lines
 };
 
@@ -95,9 +99,18 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// The reason phrase-free status check handlers' responses go through: 100..999 is sendable.
+// The status a handler may answer with: a final status, 200..999 (1xx are interim responses the
+// server does not let handlers send).
 bool valid_status(unsigned status);
-// An HTTP field name (RFC 9110 token) and field value (no CR, LF or NUL).
+// Statuses whose responses have no body (RFC 9110 6.4.1): 1xx, 204 and 304. A body a handler
+// gives them is dropped, and no Content-Length is sent with 1xx and 204.
+bool status_has_no_body(unsigned status);
+// The most a response head (status line and header fields) may take.
+constexpr size_t kMaxResponseHead = 64 * 1024;
+// Checks a handler's response head: a valid final status, valid field names and values, and at
+// most kMaxResponseHead bytes in all. The error says what is wrong.
+Status check_response_head(unsigned status, const Headers& headers);
+// An HTTP field name (RFC 9110 token) and field value (base/http_fields.h).
 bool valid_field_name(std::string_view name);
 bool valid_field_value(std::string_view value);
 

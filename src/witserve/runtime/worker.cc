@@ -57,11 +57,21 @@ void Worker::handle(http::Request& req, http::Response& res) {
     return;
   }
   auto table = routes_->snapshot();
+  if (table->generation != seen_generation_) forget_unrouted(*table);
   auto match = table->router.match(path);
   if (!match) return text_response(res, 404, "no route for " + std::string(path));
   call_handler(table->routes[match->route], *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
+}
+
+void Worker::forget_unrouted(const RouteTable& table) {
+  seen_generation_ = table.generation;
+  std::erase_if(reused_, [&](const Reused& r) {
+    for (const Route& route : table.routes)
+      if (route.reuse_instance && route.component == r.component && route.linker == r.linker) return false;
+    return true;
+  });
 }
 
 Result<Worker::Lease> Worker::lease(const Route& route) {
@@ -88,22 +98,36 @@ void Worker::release(const Route& route, Lease& l, bool healthy) {
     return;
   }
   if (route.reuse_instance && healthy && l.fresh.instance) {
-    // Keep it; first forget instances of components no route uses any more.
-    std::erase_if(reused_, [](const Reused& r) { return r.component.use_count() == 1; });
     reused_.push_back(std::move(l.fresh));
   }
 }
 
 Status Worker::with_instance(const Route& route, const std::function<Status(Reused&)>& body) {
+  // The runtime's exception boundary: an exception from the linker or the host (an internal
+  // inconsistency, bad_alloc) fails this request, and its instance is not kept.
+  auto guarded = [](const std::function<Status()>& f) -> Status {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      return Error(ErrorKind::kInternal, std::string("internal error: ") + e.what());
+    } catch (...) {
+      return Error(ErrorKind::kInternal, "internal error (a non-standard exception)");
+    }
+  };
   auto at = Watchdog::Clock::now() + route.deadline;
   Deadline deadline(*watchdog_, interrupt_, at);
-  WITSERVE_ASSIGN_OR_RETURN(Lease l, lease(route));
+  Result<Lease> leased = Error(ErrorKind::kInternal, "no instance");
+  WITSERVE_TRY(guarded([&]() -> Status {
+    leased = lease(route);
+    return leased.ok() ? ok() : Status(leased.error());
+  }));
+  Lease& l = *leased;
   Reused& r = l.get();
   r.wasi->deadline = at;
   Status status = ok();
   {
     wasi::WasiContext::Enter enter(r.wasi.get());
-    status = body(r);
+    status = guarded([&] { return body(r); });
     r.wasi->flush_output();
   }
   release(route, l, status.ok());
@@ -138,19 +162,22 @@ void failure_response(const Route& route, std::string_view method, std::string_v
   text_response(res, 500, e.kind() == ErrorKind::kTrap ? "the handler failed (trap)" : "the handler failed");
 }
 
-// A handler's headers as the response's, checked; false (and logged) if one is invalid.
-bool copy_headers(const Route& route, std::string_view method, std::string_view target, HeaderList& from,
-                  http::Headers& to) {
+// A handler's status and headers as the response's, checked (http::check_response_head); false
+// (and logged) if the head cannot be sent.
+bool copy_head(const Route& route, std::string_view method, std::string_view target, uint32_t status,
+               HeaderList& from, http::Headers& to) {
   to.clear();
   to.reserve(from.size());
-  for (auto& [name, value] : from) {
-    if (!http::valid_field_name(name) || !http::valid_field_value(value)) {
-      spdlog::error("[{}] {} {}: the handler returned an invalid header {:?}", route.pattern.text(), method, target,
-                    name);
-      return false;
-    }
+  for (auto& [name, value] : from)
     if (!framing_header(name)) to.emplace_back(std::move(name), std::move(value));
+  if (Status st = http::check_response_head(status, to); !st.ok()) {
+    spdlog::error("[{}] {} {}: the handler returned an invalid response: {}", route.pattern.text(), method, target,
+                  st.error().message());
+    return false;
   }
+  if (http::status_has_no_body(status))
+    spdlog::debug("[{}] {} {}: status {} has no body; any body given is dropped", route.pattern.text(), method,
+                  target, status);
   return true;
 }
 
@@ -161,10 +188,10 @@ class StreamSink final : public wasi::ResponseSink {
       : stream_(stream), route_(route), method_(method), target_(target) {}
   Status start(uint16_t status, const wasi::FieldList& headers, std::optional<uint64_t> length) override {
     if (!stream_) return Error(ErrorKind::kUnsupported, "this request cannot stream its response");
-    if (!http::valid_status(status)) return Error(ErrorKind::kInvalidArgument, "invalid status " + std::to_string(status));
     HeaderList from(headers.begin(), headers.end());
     http::Headers to;
-    if (!copy_headers(route_, method_, target_, from, to)) return Error(ErrorKind::kInvalidArgument, "invalid header");
+    if (!copy_head(route_, method_, target_, status, from, to))
+      return Error(ErrorKind::kInvalidArgument, "invalid response head");
     return stream_->send_head(status, to, length);
   }
   Status write(std::span<const uint8_t> data) override { return stream_->write(data); }
@@ -198,13 +225,9 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   const std::string& target = std::get<1>(wire);
   if (!status.ok()) return failure_response(route, method, target, status.error(), res);
   auto& [code, out_headers, body] = *result;
-  if (!http::valid_status(code)) {
-    spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), method, target, code);
+  if (!copy_head(route, method, target, code, out_headers, res.headers))
     return text_response(res, 500, "the handler returned an invalid response");
-  }
-  res.status = code;
-  if (!copy_headers(route, method, target, out_headers, res.headers))
-    return text_response(res, 500, "the handler returned an invalid response");
+  res.status = uint16_t(code);
   res.body = std::move(body);
 }
 
@@ -226,6 +249,7 @@ void Worker::call_http(const Route& route, const manifest::RouteMatch& match, ht
 
   Status status = with_instance(route, [&](Reused& r) -> Status {
     wasi::WasiContext& w = *r.wasi;
+    if (req.stream) req.stream->set_deadline(w.deadline);
     w.http = &call;
     w.before_block = [&call] { (void)call.stream_now(); };
     struct Detach {
@@ -260,11 +284,10 @@ void Worker::call_http(const Route& route, const manifest::RouteMatch& match, ht
   if (call.error()) return refuse("the handler answered with error-code " + *call.error());
   if (call.body_open()) return refuse("the handler did not finish the response body");
   if (!call.problem.empty()) return refuse(call.problem);
-  if (!http::valid_status(call.status())) return refuse("invalid status " + std::to_string(call.status()));
-  res.status = call.status();
   HeaderList headers(call.headers().begin(), call.headers().end());
-  if (!copy_headers(route, method, target, headers, res.headers))
+  if (!copy_head(route, method, target, call.status(), headers, res.headers))
     return text_response(res, 500, "the handler returned an invalid response");
+  res.status = call.status();
   res.body = std::move(call.buffered());
 }
 

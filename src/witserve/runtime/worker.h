@@ -44,7 +44,7 @@ class Worker {
                  http::Response& response);
 
   // Instances kept for routes with instance = "reuse", by component and linker (a route's
-  // identity across table swaps); dropped when they fail or their component is replaced. The
+  // identity across table swaps); dropped when they fail or no route uses them any more. The
   // WASI context lives as long as its instance (the guest keeps handles into it).
   struct Reused {
     std::shared_ptr<const LoadedComponent> component;
@@ -62,6 +62,10 @@ class Worker {
     Reused& get() { return kept ? *kept : fresh; }
   };
   Result<Lease> lease(const Route& route);
+  // A new route table (a reload, a registration): instances kept for components no route of
+  // `table` reuses any more are dropped, whatever other workers still hold.
+  void forget_unrouted(const RouteTable& table);
+  uint64_t seen_generation_ = 0;
   void release(const Route& route, Lease& lease, bool healthy);
   // Runs `body` on the route's instance under the route's deadline, with the instance's WASI
   // context current; a failed body's instance is not kept.

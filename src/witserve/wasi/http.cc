@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "witserve/base/http_fields.h"
 #include "witserve/base/log.h"
 
 #include "witserve/wasi/http_client.h"
@@ -255,13 +256,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool token_char(unsigned char c) {
-  return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(char(c)) != std::string_view::npos;
-}
-bool valid_name(std::string_view n) { return !n.empty() && std::all_of(n.begin(), n.end(), token_char); }
-bool valid_value(std::string_view v) {
-  return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
+// The server's own rule (base/http_fields.h): a field the guest may set is one it may send.
+bool valid_name(std::string_view n) { return valid_http_field_name(n); }
+bool valid_value(std::string_view v) { return valid_http_field_value(v); }
 // Hop-by-hop and framing fields are the host's to set.
 bool forbidden(std::string_view n) {
   return n == "connection" || n == "keep-alive" || n == "proxy-connection" || n == "transfer-encoding" ||

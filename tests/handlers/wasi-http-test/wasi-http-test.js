@@ -272,6 +272,34 @@ function headerLimit(outparam) {
   }
 }
 
+// Answers what the query asks, valid or not, for the host's response checks: status, body,
+// a header `x-big` of `hlen` bytes, a header name of `nlen` bytes; `stream=1` streams it (no
+// content-length). `ctl=1` instead reports how fields.append takes a value with a control byte.
+function respondAsAsked(params, outparam) {
+  if (params.has('ctl')) {
+    const fields = new Fields();
+    try {
+      fields.append('x-ctl', enc.encode('a\u0001b'));
+      drop(fields);
+      return respond(outparam, 200, 'accepted');
+    } catch (e) {
+      drop(fields);
+      return respond(outparam, 200, `refused: ${e.payload?.tag}`);
+    }
+  }
+  const status = intParam(params, 'status', 200);
+  const body = params.get('body') ?? '';
+  const headers = [...plain];
+  if (params.has('hlen')) headers.push(['x-big', 'h'.repeat(intParam(params, 'hlen', 0))]);
+  if (params.has('nlen')) headers.push(['n'.repeat(intParam(params, 'nlen', 0)), 'v']);
+  if (params.get('stream') === '1') {
+    const out = start(outparam, status, headers);
+    out.stream.blockingWriteAndFlush(enc.encode(body));
+    return end(out);
+  }
+  respond(outparam, status, body, headers);
+}
+
 export const incomingHandler = {
   handle(request, outparam) {
     const path = request.pathWithQuery() ?? '/';
@@ -290,6 +318,7 @@ export const incomingHandler = {
       case '/keep': return keep(request, outparam);
       case '/use-kept': return useKept(outparam);
       case '/header-limit': return headerLimit(outparam);
+      case '/respond': return respondAsAsked(params, outparam);
       default: return respond(outparam, 404, 'no such test path');
     }
   },
