@@ -196,5 +196,45 @@ TEST_F(HotReload, UnchangedContentIsNotReloaded) {
   EXPECT_FALSE(contains(server_->log(), "reload of ")) << server_->log();
 }
 
+// Deploys by symlink. A component file that is a link, whose target is rewritten in place:
+// the new content is served.
+TEST_F(HotReload, SymlinkedFileWhoseTargetIsEditedInPlace) {
+  fs::create_directories(dir() / "releases");
+  copy_handler("version-1.wasm", "releases/app.wasm");
+  fs::create_symlink(dir() / "releases" / "app.wasm", dir() / "linked.wasm");
+  ServerProcess* s = serve_text("[[route]]\npath = \"/v\"\ncomponent = \"linked.wasm\"\n");
+  ASSERT_TRUE(s);
+  server_ = s;
+  ASSERT_EQ(http_get(s->port(), "/v").body, kV1);
+  write_file(dir() / "releases" / "app.wasm", read_file(test_handler("version-2.wasm")));
+  EXPECT_TRUE(await_body(kV2)) << "the link's target changed in place\n" << s->log();
+}
+
+// A directory link swapped to a new release (`current -> release-2`), twice: each release is
+// served in turn.
+TEST_F(HotReload, SwappedDirectorySymlink) {
+  for (int v : {1, 2}) {
+    fs::create_directories(dir() / ("release-" + std::to_string(v)));
+    copy_handler("version-" + std::to_string(v) + ".wasm", "release-" + std::to_string(v) + "/app.wasm");
+  }
+  fs::create_directory_symlink(dir() / "release-1", dir() / "current");
+  ServerProcess* s = serve_text("[[route]]\npath = \"/v\"\ncomponent = \"current/app.wasm\"\n");
+  ASSERT_TRUE(s);
+  server_ = s;
+  ASSERT_EQ(http_get(s->port(), "/v").body, kV1);
+  auto swap_to = [&](const char* release) {
+    // As deploy tools do it: a new link beside the old one, renamed over it (atomic).
+    fs::create_directory_symlink(dir() / release, dir() / "current.new");
+    fs::rename(dir() / "current.new", dir() / "current");
+  };
+  swap_to("release-2");
+  EXPECT_TRUE(await_body(kV2)) << s->log();
+  swap_to("release-1");
+  EXPECT_TRUE(await_body(kV1)) << "the watch follows the link to its new target\n" << s->log();
+  // And the release it points to now is watched: an edit there is served.
+  write_file(dir() / "release-1" / "app.wasm", read_file(test_handler("version-2.wasm")));
+  EXPECT_TRUE(await_body(kV2)) << s->log();
+}
+
 }  // namespace
 }  // namespace witserve::itest

@@ -20,19 +20,44 @@ Result<std::unique_ptr<FileWatcher>> FileWatcher::start(std::vector<std::filesys
   w->inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   w->wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (w->inotify_ < 0 || w->wake_ < 0) return Error(ErrorKind::kIo, std::string("inotify: ") + std::strerror(errno));
-  std::set<std::filesystem::path> dirs;
-  for (auto& f : files) {
-    auto abs = std::filesystem::absolute(f).lexically_normal();
-    w->files_.insert(abs);
-    dirs.insert(abs.parent_path());
-  }
-  for (const auto& d : dirs)
-    if (inotify_add_watch(w->inotify_, d.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0)
-      return Error(ErrorKind::kIo, "cannot watch " + d.string() + ": " + std::strerror(errno));
+  for (auto& f : files) w->files_.insert(std::filesystem::absolute(f).lexically_normal());
+  w->rewatch();
+  if (w->dirs_.empty() && !w->files_.empty())
+    return Error(ErrorKind::kIo, "cannot watch " + w->files_.begin()->parent_path().string() + ": " + std::strerror(errno));
   w->quiet_ = quiet;
   w->callback_ = std::move(callback);
   w->thread_ = std::thread([p = w.get()] { p->run(); });
   return w;
+}
+
+void FileWatcher::rewatch() {
+  namespace fs = std::filesystem;
+  std::map<fs::path, std::set<fs::path>> triggers;
+  for (const auto& f : files_) {
+    triggers[f].insert(f);
+    // Every symlink on the way, the file's own included: a change to the link itself shows in
+    // the directory holding it; then on through where it points.
+    std::error_code ec;
+    fs::path walked;
+    for (const auto& part : f) {
+      walked = walked.empty() ? part : walked / part;
+      if (fs::is_symlink(walked, ec)) triggers[walked].insert(f);
+    }
+    fs::path target = fs::canonical(f, ec);
+    if (!ec && target != f) triggers[target].insert(f);
+  }
+  std::set<fs::path> want;
+  for (const auto& [at, _] : triggers) want.insert(at.parent_path());
+  std::map<int, std::set<fs::path>> dirs;
+  for (const auto& d : want) {
+    int wd = inotify_add_watch(inotify_, d.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY);
+    if (wd >= 0) dirs[wd].insert(d);
+    else spdlog::debug("file watcher: cannot watch {}: {}", d.string(), std::strerror(errno));
+  }
+  for (const auto& [wd, d] : dirs_)
+    if (!dirs.count(wd)) inotify_rm_watch(inotify_, wd);
+  dirs_ = std::move(dirs);
+  triggers_ = std::move(triggers);
 }
 
 FileWatcher::~FileWatcher() {
@@ -66,23 +91,30 @@ void FileWatcher::run() {
           auto* ev = reinterpret_cast<inotify_event*>(p);
           p += sizeof(inotify_event) + ev->len;
           if (!ev->len) continue;
-          // Matched by name alone: a same-named file in another watched directory is reloaded
-          // too, which is harmless (an unchanged component is not swapped).
-          for (const auto& f : files_)
-            if (f.filename() == ev->name) pending[f] = Clock::now();
+          auto dir = dirs_.find(ev->wd);
+          if (dir == dirs_.end()) continue;
+          for (const auto& spelling : dir->second) {
+            auto hit = triggers_.find(spelling / ev->name);
+            if (hit == triggers_.end()) continue;
+            for (const auto& f : hit->second) pending[f] = Clock::now();
+          }
         }
       }
     }
     auto now = Clock::now();
+    bool changed = false;
     for (auto it = pending.begin(); it != pending.end();) {
       if (now - it->second >= quiet_) {
         auto file = it->first;
         it = pending.erase(it);
+        changed = true;
         if (std::filesystem::exists(file)) callback_(file);
       } else {
         ++it;
       }
     }
+    // A link may point elsewhere now: follow it there.
+    if (changed) rewatch();
   }
 }
 
