@@ -30,6 +30,23 @@ Result<std::vector<uint8_t>> read_file(const std::filesystem::path& file) {
   return bytes;
 }
 
+// The Store trial instantiations run in: one per loading thread (the startup thread, the file
+// watcher, the admin listener), kept for the thread's life. A V8 isolate costs milliseconds to
+// make, several times what checking a small component does, so a restart with thousands of
+// registered components would spend most of its time making and disposing isolates.
+Result<engine::Store*> ComponentCache::scratch_store() {
+  thread_local std::unique_ptr<engine::Store> store;
+  thread_local const engine::Engine* made_by = nullptr;
+  thread_local unsigned uses = 0;
+  if (!store || made_by != engine_.get()) {
+    store.reset();
+    WITSERVE_ASSIGN_OR_RETURN(store, engine_->new_store());
+    made_by = engine_.get();
+  }
+  if (++uses % 16 == 0) store->run_pending_tasks();  // collect what earlier checks left
+  return store.get();
+}
+
 Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load(std::vector<uint8_t> bytes) {
   std::string hash = sha256_hex(bytes);
   {
@@ -43,7 +60,7 @@ Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load(std::vector<
   {
     // Instantiating once proves the imports link (host function types included) and the core
     // modules start; a request should never be the first to find out.
-    WITSERVE_ASSIGN_OR_RETURN(auto store, engine_->new_store());
+    WITSERVE_ASSIGN_OR_RETURN(engine::Store * store, scratch_store());
     auto host = std::make_shared<HostContext>();
     auto linker = make_host_linker(host);
     wasi::WasiContext wasi(host->grants);

@@ -35,13 +35,16 @@ class ComponentCache {
 
   // The compiled component for `bytes`, compiling it unless a live entry has the same hash.
   // Refuses (kMalformed, kLink, ...) a component that does not decode, compile, fit the handler
-  // world, or instantiate with the host imports (checked in a scratch Store on this thread).
+  // world, or instantiate with the host imports (checked in this thread's scratch Store, kept for the
+  // thread's life).
   Result<std::shared_ptr<const LoadedComponent>> load(std::vector<uint8_t> bytes);
   Result<std::shared_ptr<const LoadedComponent>> load_file(const std::filesystem::path& file);
 
   engine::Engine& engine() { return *engine_; }
 
  private:
+  Result<engine::Store*> scratch_store();
+
   std::shared_ptr<engine::Engine> engine_;
   std::mutex mu_;
   std::map<std::string, std::weak_ptr<const LoadedComponent>> entries_;
