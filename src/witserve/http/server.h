@@ -61,6 +61,11 @@ struct Response {
 using Handler = std::function<void(Request& request, Response& response)>;
 // Called once on each worker thread as it starts (index 0..threads-1), to make its handler.
 using HandlerFactory = std::function<Result<Handler>(unsigned worker)>;
+// Looks at a request's head (method, target, headers; no body, no stream) on its worker thread
+// as soon as it has arrived, before the body is read. Returning true answers the request with
+// `response` (e.g. a 401): it is sent at once, the body is never read, and the connection is
+// closed after it. Returning false lets the request go on as usual.
+using HeadCheck = std::function<bool(const Request& head, Response& response)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -70,6 +75,7 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30'000};  // for a whole request once it has started
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections waiting for a request
   std::string name = "http";                       // for log lines
+  HeadCheck on_head;                               // optional
 };
 
 class Server {
