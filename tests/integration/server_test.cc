@@ -281,13 +281,12 @@ TEST_F(Shutdown, SigintIdleServerExitsZeroQuickly) {
   EXPECT_TRUE(half.eof()) << "the half-read connection is closed";
 }
 
-// Past the shutdown grace period (10 s, src/witserve/http/server.cc Server::stop) a handler still
-// running should be stopped so that the process can exit; today the worker thread is joined while
-// its handler runs on until the route's own deadline (30 s here). Slow (>10 s), hence disabled:
-// run with --gtest_also_run_disabled_tests.
-TEST_F(Shutdown, DISABLED_HandlerPastTheGracePeriodDoesNotHoldTheExit) {
+// Past the shutdown grace period (server.shutdown_grace) a handler still running is stopped so
+// that the process can exit, and the log says the shutdown stopped it (not its deadline).
+TEST_F(Shutdown, HandlerPastTheGracePeriodDoesNotHoldTheExit) {
   copy_handler("loop.wasm");
-  ServerProcess* s = serve_text("[[route]]\npath = \"/slow\"\ncomponent = \"loop.wasm\"\ndeadline = \"30s\"\n");
+  ServerProcess* s = serve_text("[server]\nshutdown_grace = \"500ms\"\n"
+                                "[[route]]\npath = \"/slow\"\ncomponent = \"loop.wasm\"\ndeadline = \"30s\"\n");
   ASSERT_TRUE(s);
   auto slow = std::async(std::launch::async, [port = s->port()] {
     try {
@@ -299,11 +298,41 @@ TEST_F(Shutdown, DISABLED_HandlerPastTheGracePeriodDoesNotHoldTheExit) {
   std::this_thread::sleep_for(300ms);
   auto t0 = Clock::now();
   s->signal(SIGTERM);
-  auto st = s->wait_exit(25s);
-  ASSERT_TRUE(st) << "still running 25 s after SIGTERM; the grace period is 10 s";
+  auto st = s->wait_exit(10s);
+  ASSERT_TRUE(st) << "still running 10 s after SIGTERM; the grace period is 500 ms\n" << s->describe();
   EXPECT_TRUE(exited_with(*st, 0)) << describe_status(*st);
-  EXPECT_LT(Clock::now() - t0, 13s) << "shutdown took longer than the 10 s grace period";
+  EXPECT_LT(Clock::now() - t0, 3s) << "shutdown took much longer than the 500 ms grace period";
   slow.wait();
+  std::string log = s->log();
+  EXPECT_TRUE(contains(log, "[/slow] GET /slow: stopped by the shutdown")) << log;
+  EXPECT_FALSE(contains(log, "deadline of 30000 ms passed")) << "not a missed deadline\n" << log;
+}
+
+// A second SIGTERM or SIGINT ends the process at once, whatever is still running.
+TEST_F(Shutdown, SecondSignalExitsAtOnce) {
+  copy_handler("loop.wasm");
+  for (int sig : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(strsignal(sig));
+    ServerProcess* s = serve_text("[[route]]\npath = \"/slow\"\ncomponent = \"loop.wasm\"\ndeadline = \"30s\"\n");
+    ASSERT_TRUE(s);
+    auto slow = std::async(std::launch::async, [port = s->port()] {
+      try {
+        return http_get(port, "/slow").status;
+      } catch (const std::exception&) {
+        return 0u;
+      }
+    });
+    std::this_thread::sleep_for(300ms);
+    s->signal(sig);
+    ASSERT_FALSE(s->wait_exit(300ms)) << "the first signal waits for the request in flight (10 s grace)";
+    auto t0 = Clock::now();
+    s->signal(sig);
+    auto st = s->wait_exit(5s);
+    ASSERT_TRUE(st) << "still running 5 s after the second signal\n" << s->describe();
+    EXPECT_LT(Clock::now() - t0, 1500ms);
+    EXPECT_TRUE(exited_with(*st, 128 + sig)) << describe_status(*st);
+    slow.wait();
+  }
 }
 
 class Startup : public WitserveTest {};

@@ -91,6 +91,8 @@ struct ServerConfig {
   uint64_t max_body = 10 * kMiB;
   std::chrono::milliseconds deadline = std::chrono::seconds(30);  // routes without their own
   std::filesystem::path data_dir;  // absolute; default: ".witserve" next to the manifest
+  // On SIGINT/SIGTERM, how long requests in flight may take before they are stopped.
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
 };
 
 struct AdminConfig {

@@ -124,9 +124,16 @@ HeaderList request_headers(const Route& route, const manifest::RouteMatch& match
   return headers;
 }
 
-// Logs why a handler failed and answers 504 (deadline) or 500.
+// Logs why a handler failed and answers 504 (deadline), 503 (stopped by the shutdown) or 500.
 void failure_response(const Route& route, std::string_view method, std::string_view target, const Error& e,
-                      http::Response& res) {
+                      http::Response& res, bool shutting_down) {
+  if (e.kind() == ErrorKind::kInterrupted && shutting_down) {
+    spdlog::warn("[{}] {} {}: stopped by the shutdown (still running past the grace period)", route.pattern.text(),
+                 method, target);
+    text_response(res, 503, "the server is shutting down");
+    res.close = true;
+    return;
+  }
   if (e.kind() == ErrorKind::kInterrupted) {
     spdlog::warn("[{}] {} {}: deadline of {} ms passed; the handler was stopped", route.pattern.text(), method,
                  target, route.deadline.count());
@@ -196,7 +203,7 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   });
   const std::string& method = std::get<0>(wire);
   const std::string& target = std::get<1>(wire);
-  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res, watchdog_->expired());
   auto& [code, out_headers, body] = *result;
   if (!http::valid_status(code)) {
     spdlog::error("[{}] {} {}: the handler returned invalid status {}", route.pattern.text(), method, target, code);
@@ -251,7 +258,7 @@ void Worker::call_http(const Route& route, const manifest::RouteMatch& match, ht
     }
     return;
   }
-  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res, watchdog_->expired());
   auto refuse = [&](const std::string& why) {
     spdlog::error("[{}] {} {}: {}", route.pattern.text(), method, target, why);
     text_response(res, 500, "the handler returned an invalid response");

@@ -6,8 +6,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "witserve/admin/admin_api.h"
 #include "witserve/base/log.h"
@@ -53,6 +55,33 @@ http::ServerOptions listen_options(const manifest::ListenAddress& address, const
   o.name = name;
   return o;
 }
+
+// After the first SIGINT/SIGTERM: a second one ends the process at once, without waiting for the
+// requests in flight (exit status 128 + the signal's number, as a shell reports a signal).
+class SecondSignal {
+ public:
+  explicit SecondSignal(const sigset_t& signals) : signals_(signals), thread_([this] { run(); }) {}
+  ~SecondSignal() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    timespec tick{0, 50'000'000};
+    while (!done_) {
+      int sig = ::sigtimedwait(&signals_, nullptr, &tick);
+      if (sig <= 0) continue;
+      spdlog::warn("{} again: exiting now, without waiting for the requests in flight",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+      spdlog::default_logger()->flush();
+      ::_exit(128 + sig);
+    }
+  }
+  sigset_t signals_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -131,10 +160,12 @@ Status serve(ServeOptions options) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("{}: shutting down (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  SecondSignal second(signals);
   watcher.reset();
   if (admin_server) admin_server->stop();
-  http_server->stop(std::chrono::seconds(10), [&watchdog] {
-    spdlog::warn("handlers still running 10 s after the signal: stopping them");
+  http_server->stop(m.server.shutdown_grace, [&watchdog, &m] {
+    spdlog::warn("handlers still running {} ms after the signal (server.shutdown_grace): stopping them",
+                 m.server.shutdown_grace.count());
     watchdog.expire_all();
   });
   spdlog::info("stopped");
