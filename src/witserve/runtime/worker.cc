@@ -59,7 +59,9 @@ void Worker::handle(http::Request& req, http::Response& res) {
   auto table = routes_->snapshot();
   auto match = table->router.match(path);
   if (!match) return text_response(res, 404, "no route for " + std::string(path));
-  call_handler(table->routes[match->route], *match, req, res);
+  const Route& route = table->routes[match->route];
+  if (!route.component) return text_response(res, 503, "the component of route " + route.pattern.text() + " is not loaded");
+  call_handler(route, *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
 }

@@ -109,9 +109,19 @@ Status serve(ServeOptions options) {
   WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
   auto cache = std::make_shared<runtime::ComponentCache>(engine);
   runtime::Routes routes(cache);
-  WITSERVE_TRY(routes.set_manifest_routes(m.routes));
+  // A route whose component does not load does not keep the others from serving: it answers 503
+  // until its file loads (hot reload). Only with nothing at all to serve does the start fail.
+  if (auto st = routes.set_manifest_routes(m.routes, /*keep_failed=*/true); !st.ok()) {
+    bool any = false;
+    for (const auto& r : routes.snapshot()->routes) any |= r.component != nullptr;
+    if (!any && !m.admin.enabled) return st;
+    for (const auto& r : routes.snapshot()->routes)
+      if (!r.component)
+        spdlog::error("ROUTE {} CANNOT BE SERVED (it answers 503 until its component loads): {}: {}",
+                      r.pattern.text(), r.file.string(), r.load_error);
+  }
   for (const auto& r : routes.snapshot()->routes)
-    spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
+    if (r.component) spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
 
   std::optional<admin::Store> store;
   std::string token;
@@ -140,6 +150,7 @@ Status serve(ServeOptions options) {
     http::ServerOptions admin_options = listen_options(m.admin.listen, "admin");
     admin_options.threads = 1;
     admin_options.max_body = m.admin.max_component;
+    admin_options.on_head = admin::make_admin_head_check(token);  // no body is read for a wrong token
     admin::AdminOptions api{token, m.server.deadline};
     auto started = http::Server::start(admin_options, [&](unsigned) -> Result<http::Handler> {
       return admin::make_admin_handler(routes, *store, api);
