@@ -414,5 +414,31 @@ TEST_F(Startup, HostNameInListenAddress) {
   EXPECT_EQ(http_get(s.port(), "/x").status, 200u);
 }
 
+// The admin API on an address other machines reach needs an explicit opt-in: --admin-allow-remote
+// or admin.allow_remote.
+TEST_F(Startup, AdminOnANonLoopbackAddressNeedsOptIn) {
+  copy_handler("echo.wasm");
+  fs::path m = write_manifest(admin_table() + "[[route]]\npath = \"/m\"\ncomponent = \"echo.wasm\"\n");
+  ServerProcess& refused = spawn({"serve", m.string(), "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0",
+                                  "--data-dir", data_dir().string()});
+  auto st = refused.wait_exit(10s);
+  ASSERT_TRUE(st) << "started with the admin API on 0.0.0.0 without the opt-in\n" << refused.describe();
+  EXPECT_TRUE(exited_with(*st, 1)) << describe_status(*st);
+  EXPECT_TRUE(contains(refused.err(), "admin.allow_remote")) << refused.err();
+
+  ServerProcess& s = spawn({"serve", m.string(), "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0",
+                            "--admin-allow-remote", "--data-dir", data_dir().string()});
+  ASSERT_TRUE(s.wait_ready(true));
+  EXPECT_EQ(http_get(s.admin_port(), "/handler", bearer()).status, 200u);
+  stop_cleanly(s);
+
+  fs::path m2 = write_manifest(admin_table("allow_remote = true\nlisten = \"0.0.0.0:0\"") +
+                                   "[[route]]\npath = \"/m\"\ncomponent = \"echo.wasm\"\n",
+                               "remote.toml");
+  ServerProcess& s2 = spawn({"serve", m2.string(), "--listen", "127.0.0.1:0", "--data-dir", data_dir().string()});
+  ASSERT_TRUE(s2.wait_ready(true));
+  EXPECT_EQ(http_get(s2.admin_port(), "/handler", bearer()).status, 200u);
+}
+
 }  // namespace
 }  // namespace witserve::itest

@@ -311,8 +311,9 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
 }
 
 void Checker::admin(const toml::table& t, AdminConfig& out) {
-  known_keys(t, "admin", {"enabled", "listen", "token", "token_env", "max_component"});
+  known_keys(t, "admin", {"enabled", "listen", "token", "token_env", "max_component", "allow_remote"});
   if (auto* v = field<bool>(t, "enabled", "admin.enabled", "a boolean")) out.enabled = v->get();
+  if (auto* v = field<bool>(t, "allow_remote", "admin.allow_remote", "a boolean")) out.allow_remote = v->get();
   if (auto v = listen(t, "admin.listen")) out.listen = *v;
   if (auto v = string(t, "token", "admin.token")) {
     if (v->empty()) {

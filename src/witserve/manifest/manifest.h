@@ -103,6 +103,9 @@ struct AdminConfig {
   std::optional<std::string> token;
   std::string token_env = "WITSERVE_ADMIN_TOKEN";
   uint64_t max_component = 64 * kMiB;  // size limit of an uploaded component
+  // The admin API listens on a loopback address unless this is set (the server refuses to
+  // start otherwise).
+  bool allow_remote = false;
 };
 
 struct RouteConfig {

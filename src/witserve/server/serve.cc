@@ -1,6 +1,7 @@
 // Server assembly and lifetime (see serve.h).
 #include "witserve/server/serve.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -54,6 +55,17 @@ http::ServerOptions listen_options(const manifest::ListenAddress& address, const
   o.port = address.port;
   o.name = name;
   return o;
+}
+
+// Whether `host` (a listen address's) reaches this machine only.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return false;
 }
 
 // After the first SIGINT/SIGTERM: a second one ends the process at once, without waiting for the
@@ -122,6 +134,15 @@ Status serve(ServeOptions options) {
   }
   for (const auto& r : routes.snapshot()->routes)
     if (r.component) spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
+  if (m.admin.enabled && !is_loopback(m.admin.listen.host)) {
+    if (!m.admin.allow_remote)
+      return Error(ErrorKind::kInvalidArgument,
+                   "admin: " + m.admin.listen.to_string() +
+                       " is not a loopback address: the admin API would be reachable from other machines; "
+                       "set admin.allow_remote = true in the manifest (or --admin-allow-remote) to allow it");
+    spdlog::warn("admin: the admin API listens on {}, reachable from other machines (admin.allow_remote)",
+                 m.admin.listen.to_string());
+  }
 
   std::optional<admin::Store> store;
   std::string token;
