@@ -1,7 +1,8 @@
 // The admin API and its data directory against hostile or broken input (issue 15): text that is
 // not UTF-8, unknown or repeated parameters, unbounded deadlines, settings kept on a replace,
 // component files left behind, authentication before the body, and a registry that a crash or a
-// newer loader left unreadable.
+// newer loader left unreadable. Each test runs on the test's main thread against its own server
+// process and directory.
 #include <sys/wait.h>
 
 #include <set>

@@ -1,5 +1,5 @@
 // The manifest keys of the server's lifetime and the admin listener's reach: server.shutdown_grace
-// (a duration bounded like deadlines) and admin.allow_remote (a boolean). Any thread.
+// (a duration bounded like deadlines) and admin.allow_remote (a boolean). Pure parsing: any thread.
 #include <gtest/gtest.h>
 
 #include "witserve/manifest/manifest.h"
