@@ -1,4 +1,4 @@
-// The admin API (see admin_api.h).
+// The admin API (see admin_api.h). Runs on the admin listener's thread.
 #include "witserve/admin/admin_api.h"
 
 #include <openssl/crypto.h>
@@ -9,21 +9,30 @@
 #include <fmt/chrono.h>
 
 #include "witserve/base/log.h"
+#include "witserve/base/unicode.h"
 
 namespace witserve::admin {
 namespace {
 
 using nlohmann::json;
+using std::chrono::milliseconds;
 
 void reply(http::Response& res, uint16_t status, const json& body) {
   res.status = status;
   res.headers = {{"content-type", "application/json"}};
-  std::string text = body.dump(2) + "\n";
+  // Text in a reply may come from outside (routes, file names, a component's names): a byte that
+  // is not UTF-8 becomes U+FFFD rather than an exception.
+  std::string text = body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   res.body.assign(text.begin(), text.end());
 }
 
 void reply_error(http::Response& res, uint16_t status, const std::string& message) {
   reply(res, status, json{{"error", message}});
+}
+
+void reply_unauthorized(http::Response& res) {
+  reply_error(res, 401, "missing or wrong bearer token");
+  res.headers.emplace_back("www-authenticate", "Bearer");
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -33,13 +42,21 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 json describe(const runtime::Route& r) {
   json j{{"route", r.pattern.text()},
          {"origin", r.origin == runtime::Origin::kManifest ? "manifest" : "admin"},
-         {"sha256", r.component->sha256},
-         {"size", r.component->size},
          {"deadline_ms", r.deadline.count()},
-         {"loaded_at", iso_time(r.loaded_at)},
-         {"world", r.component->world}};
+         {"instance", r.reuse_instance ? "reuse" : "fresh"}};
+  if (r.component) {
+    j["sha256"] = r.component->sha256;
+    j["size"] = r.component->size;
+    j["loaded_at"] = iso_time(r.loaded_at);
+    j["world"] = r.component->world;
+  } else {
+    j["error"] = "not served (503): " + r.load_error;
+  }
   if (!r.file.empty()) j["file"] = r.file.string();
-  // The grants: environment variable names (not their values) and outbound hosts.
+  // Configuration and environment variable names (not their values), and outbound hosts.
+  json config = json::array();
+  for (const auto& [k, v] : r.host->config) config.push_back(k);
+  j["config"] = config;
   json env = json::array();
   for (const auto& [k, v] : r.host->grants->env) env.push_back(k);
   j["env"] = env;
@@ -59,132 +76,231 @@ bool authorized(const http::Request& req, const std::string& token) {
   return false;
 }
 
-// The grants of an admin route from their text; a bad one is kInvalidArgument, naming it.
-Result<runtime::Routes::AdminGrants> admin_grants(const std::map<std::string, std::string>& env,
-                                                  const std::vector<std::string>& outbound) {
-  runtime::Routes::AdminGrants g;
-  for (const auto& [k, v] : env) {
+Error invalid(std::string message) { return Error(ErrorKind::kInvalidArgument, std::move(message)); }
+
+// A registration's settings from their stored text, checked as the manifest checks its route
+// keys; a bad one is kInvalidArgument, naming it.
+Result<runtime::Routes::AdminSettings> settings_of(const StoredRoute& s) {
+  runtime::Routes::AdminSettings out;
+  if (s.deadline.count() <= 0 || s.deadline > manifest::kMaxDeadline)
+    return invalid("bad deadline: must be greater than 0 and at most 1h");
+  out.deadline = s.deadline;
+  out.reuse_instance = s.reuse_instance;
+  for (const auto& [k, v] : s.env) {
     if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||
         v.find('\0') != std::string::npos)
-      return Error(ErrorKind::kInvalidArgument, "bad env entry '" + k + "'");
+      return invalid("bad env entry '" + k + "'");
   }
-  g.env = env;
-  for (const auto& o : outbound) {
+  out.env = s.env;
+  for (const auto& [k, v] : s.config)
+    if (k.empty() || k.find('=') != std::string::npos) return invalid("bad config entry '" + k + "'");
+  out.config = s.config;
+  for (const auto& o : s.allowed_outbound_hosts) {
     auto rule = manifest::parse_outbound_host(o);
-    if (!rule.ok()) return Error(ErrorKind::kInvalidArgument, "bad allowed_outbound_hosts entry '" + o + "': " +
-                                                                  rule.error().message());
-    g.allowed_outbound_hosts.push_back(*rule);
+    if (!rule.ok()) return invalid("bad allowed_outbound_hosts entry '" + o + "': " + rule.error().message());
+    out.allowed_outbound_hosts.push_back(*rule);
   }
-  return g;
+  return out;
+}
+
+struct Param {
+  std::string key, value;
+  bool has_value = false;
+};
+
+// The query's parameters, percent-decoded. Refused: a name or value that is not UTF-8, a name
+// this method does not take, and a single-valued name given twice.
+Result<std::vector<Param>> query_params(const boost::urls::url_view& url, std::string_view method) {
+  static const std::vector<std::string_view> kPost{"route", "deadline", "instance", "config", "env",
+                                                   "allowed_outbound_hosts"};
+  static const std::vector<std::string_view> kDelete{"route"};
+  static const std::vector<std::string_view> kNone;
+  static const std::vector<std::string_view> kRepeatable{"config", "env", "allowed_outbound_hosts"};
+  const auto& known = method == "POST" ? kPost : method == "DELETE" ? kDelete : kNone;
+  std::vector<Param> out;
+  for (auto p : url.params()) {
+    if (p.key.empty() && !p.has_value) continue;  // "?", "a=1&&b=2"
+    if (!is_valid_utf8(p.key)) return invalid("a query parameter name is not valid UTF-8");
+    if (!is_valid_utf8(p.value)) return invalid("the value of query parameter '" + p.key + "' is not valid UTF-8");
+    if (std::find(known.begin(), known.end(), p.key) == known.end()) {
+      std::string takes;
+      for (auto k : known) takes += (takes.empty() ? "" : ", ") + std::string(k);
+      return invalid(fmt::format("unknown query parameter '{}' ({} /handler takes {})", p.key, method,
+                                 takes.empty() ? "none" : takes));
+    }
+    bool repeatable = std::find(kRepeatable.begin(), kRepeatable.end(), p.key) != kRepeatable.end();
+    if (!repeatable)
+      for (const auto& earlier : out)
+        if (earlier.key == p.key) return invalid("query parameter '" + p.key + "' is given more than once");
+    out.push_back({std::string(p.key), std::string(p.value), p.has_value});
+  }
+  return out;
+}
+
+// Applies a POST's settings to `s` (the earlier registration, or the defaults): each setting
+// given replaces the one in `s`, the others stay. A repeatable one given only empty (`env=`) is
+// set to none.
+Status apply_settings(const std::vector<Param>& params, StoredRoute& s) {
+  bool env_given = false, config_given = false, outbound_given = false;
+  std::map<std::string, std::string> env, config;
+  std::vector<std::string> outbound;
+  for (const auto& p : params) {
+    if (p.key == "deadline") {
+      auto d = manifest::parse_duration(p.value);
+      if (!d.ok()) return invalid("bad deadline: " + d.error().message());
+      if (*d > manifest::kMaxDeadline) return invalid("bad deadline: \"" + p.value + "\" is over the limit of 1h");
+      s.deadline = *d;
+    } else if (p.key == "instance") {
+      if (p.value != "fresh" && p.value != "reuse")
+        return invalid("bad instance: must be \"fresh\" or \"reuse\", not \"" + p.value + "\"");
+      s.reuse_instance = p.value == "reuse";
+    } else if (p.key == "env" || p.key == "config") {
+      bool is_env = p.key == "env";
+      (is_env ? env_given : config_given) = true;
+      if (p.value.empty()) continue;
+      auto eq = p.value.find('=');
+      if (eq == std::string::npos || eq == 0) return invalid("bad " + p.key + ": use " + p.key + "=NAME=VALUE");
+      auto& to = is_env ? env : config;
+      if (!to.emplace(p.value.substr(0, eq), p.value.substr(eq + 1)).second)
+        return invalid("bad " + p.key + ": " + p.value.substr(0, eq) + " is given more than once");
+    } else if (p.key == "allowed_outbound_hosts") {
+      outbound_given = true;
+      if (!p.value.empty()) outbound.push_back(p.value);
+    }
+  }
+  if (env_given) s.env = std::move(env);
+  if (config_given) s.config = std::move(config);
+  if (outbound_given) s.allowed_outbound_hosts = std::move(outbound);
+  return ok();
+}
+
+bool is_admin_route(const runtime::RouteTable& table, const manifest::RoutePattern& pattern) {
+  for (const auto& r : table.routes)
+    if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == pattern.shape()) return true;
+  return false;
+}
+
+void handle(runtime::Routes& routes, Store& store, const AdminOptions& options, http::Request& req,
+            http::Response& res) {
+  auto url = boost::urls::parse_origin_form(req.target);
+  if (!url) return reply_error(res, 400, "bad request target");
+  if (url->path() != "/handler") return reply_error(res, 404, "not found; the admin API is /handler");
+  if (!authorized(req, options.token)) return reply_unauthorized(res);
+  if (req.method != "GET" && req.method != "POST" && req.method != "DELETE") {
+    reply_error(res, 405, "use GET, POST or DELETE");
+    res.headers.emplace_back("allow", "GET, POST, DELETE");
+    return;
+  }
+  auto params = query_params(*url, req.method);
+  if (!params.ok()) return reply_error(res, 400, params.error().message());
+
+  if (req.method == "GET") {
+    json list = json::array();
+    for (const auto& r : routes.snapshot()->routes) list.push_back(describe(r));
+    return reply(res, 200, json{{"routes", list}});
+  }
+  auto route = std::find_if(params->begin(), params->end(), [](const Param& p) { return p.key == "route"; });
+  if (route == params->end() || !route->has_value)
+    return reply_error(res, 400, "the route query parameter is missing (?route=/path)");
+  auto pattern = manifest::RoutePattern::parse(route->value);
+  if (!pattern.ok()) return reply_error(res, 400, "bad route: " + pattern.error().message());
+  std::optional<StoredRoute> earlier = store.find(pattern->text());
+
+  if (req.method == "DELETE") {
+    if (!earlier) return reply_error(res, 404, "no registered route " + pattern->text());
+    if (auto st = store.remove(pattern->text()); !st.ok()) return reply_error(res, 500, st.error().message());
+    if (is_admin_route(*routes.snapshot(), *pattern)) {
+      if (auto st = routes.remove(*pattern); !st.ok()) return reply_error(res, 500, st.error().message());
+    }
+    spdlog::info("admin: removed route {}", pattern->text());
+    res.status = 204;
+    return;
+  }
+
+  // POST: check everything before anything is stored or goes live. A replace starts from the
+  // earlier registration's settings.
+  StoredRoute stored;
+  if (earlier) stored = *earlier;
+  else stored.deadline = options.default_deadline;
+  stored.route = pattern->text();
+  if (auto st = apply_settings(*params, stored); !st.ok()) return reply_error(res, 400, st.error().message());
+  auto settings = settings_of(stored);
+  if (!settings.ok()) return reply_error(res, 400, settings.error().message());
+  if (auto st = routes.check_put(*pattern); !st.ok()) return reply_error(res, 409, st.error().message());
+  std::vector<uint8_t> bytes = std::move(req.body);
+  auto loaded = routes.cache().load(bytes);
+  if (!loaded.ok()) return reply_error(res, 400, "invalid component: " + loaded.error().message());
+  bool replaced = earlier.has_value();
+  stored.sha256 = (*loaded)->sha256;
+  if (auto st = store.put(stored, bytes); !st.ok()) return reply_error(res, 500, "not stored: " + st.error().message());
+  if (auto st = routes.put(*pattern, *loaded, *settings); !st.ok()) return reply_error(res, 409, st.error().message());
+  spdlog::info("admin: {} route {} (sha256 {}, {} bytes)", replaced ? "replaced" : "registered", pattern->text(),
+               (*loaded)->sha256.substr(0, 12), (*loaded)->size);
+  for (const auto& r : routes.snapshot()->routes)
+    if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == (*pattern).shape()) {
+      json j = describe(r);
+      j["replaced"] = replaced;
+      return reply(res, replaced ? 200 : 201, j);
+    }
+  reply_error(res, 500, "the route vanished while it was registered");
 }
 
 }  // namespace
 
-void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds default_deadline) {
-  auto stored = store.load();
-  if (!stored.ok()) {
-    spdlog::error("admin: cannot read registrations: {}", stored.error().message());
-    return;
-  }
-  for (const auto& s : *stored) {
+void restore(runtime::Routes& routes, Store& store, milliseconds default_deadline) {
+  for (const auto& s : store.load()) {
     auto pattern = manifest::RoutePattern::parse(s.route);
-    auto loaded = pattern.ok() ? routes.cache().load_file(store.component_path(s.sha256))
-                               : Result<std::shared_ptr<const runtime::LoadedComponent>>(pattern.error());
-    auto grants = admin_grants(s.env, s.allowed_outbound_hosts);
-    Status st = !grants.ok()  ? Status(grants.error())
-                : loaded.ok() ? routes.put(*pattern, *loaded, s.deadline, *grants)
-                              : Status(loaded.error());
-    if (!st.ok()) spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
-    else spdlog::info("admin: restored route {} (sha256 {})", s.route, s.sha256.substr(0, 12));
+    if (!pattern.ok()) {
+      spdlog::error("admin: registered route {} is not a valid route: {}", s.route, pattern.error().message());
+      continue;
+    }
+    auto settings = settings_of(s);
+    auto loaded = settings.ok() ? routes.cache().load_file(store.component_path(s.sha256))
+                                : Result<std::shared_ptr<const runtime::LoadedComponent>>(settings.error());
+    if (!settings.ok()) {
+      runtime::Routes::AdminSettings defaults;
+      defaults.deadline = default_deadline;
+      settings = defaults;
+    }
+    if (loaded.ok()) {
+      if (auto st = routes.put(*pattern, *loaded, *settings); !st.ok())
+        spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
+      else
+        spdlog::info("admin: restored route {} (sha256 {})", s.route, s.sha256.substr(0, 12));
+      continue;
+    }
+    // Kept registered, without a component: it answers 503, the listing says why, and a POST
+    // or DELETE of the route works as for any registration.
+    std::string why = loaded.error().message();
+    spdlog::error("admin: REGISTERED ROUTE {} CANNOT BE SERVED (it answers 503; the registration is kept): "
+                  "component {}: {}", s.route, s.sha256.substr(0, 12), why);
+    if (auto st = routes.put(*pattern, nullptr, *settings, why); !st.ok())
+      spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
   }
 }
 
 http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options) {
   return [&routes, &store, options](http::Request& req, http::Response& res) {
-    auto url = boost::urls::parse_origin_form(req.target);
-    if (!url) return reply_error(res, 400, "bad request target");
-    if (url->path() != "/handler") return reply_error(res, 404, "not found; the admin API is /handler");
-    if (!authorized(req, options.token)) {
-      reply_error(res, 401, "missing or wrong bearer token");
-      res.headers.emplace_back("www-authenticate", "Bearer");
-      return;
+    // Whatever goes wrong inside a call answers it with a 500; the process goes on.
+    try {
+      handle(routes, store, options, req, res);
+    } catch (const std::exception& e) {
+      spdlog::error("admin: {} {}: internal error: {}", req.method, req.target, e.what());
+      res = http::Response{};
+      reply_error(res, 500, "internal error");
+    } catch (...) {
+      spdlog::error("admin: {} {}: internal error", req.method, req.target);
+      res = http::Response{};
+      reply_error(res, 500, "internal error");
     }
-    auto params = url->params();
-    auto param = [&](const char* name) -> std::optional<std::string> {
-      auto it = params.find(name);
-      if (it == params.end() || !(*it).has_value) return std::nullopt;
-      return std::string((*it).value);
-    };
+  };
+}
 
-    if (req.method == "GET") {
-      json list = json::array();
-      for (const auto& r : routes.snapshot()->routes) list.push_back(describe(r));
-      return reply(res, 200, json{{"routes", list}});
-    }
-    if (req.method != "POST" && req.method != "DELETE") {
-      reply_error(res, 405, "use GET, POST or DELETE");
-      res.headers.emplace_back("allow", "GET, POST, DELETE");
-      return;
-    }
-    auto route = param("route");
-    if (!route) return reply_error(res, 400, "the route query parameter is missing (?route=/path)");
-    auto pattern = manifest::RoutePattern::parse(*route);
-    if (!pattern.ok()) return reply_error(res, 400, "bad route: " + pattern.error().message());
-
-    if (req.method == "DELETE") {
-      bool exists = false;
-      for (const auto& r : routes.snapshot()->routes)
-        if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == (*pattern).shape()) exists = true;
-      if (!exists) return reply_error(res, 404, "no registered route " + pattern->text());
-      if (auto st = store.remove(pattern->text()); !st.ok()) return reply_error(res, 500, st.error().message());
-      if (auto st = routes.remove(*pattern); !st.ok()) return reply_error(res, 404, st.error().message());
-      spdlog::info("admin: removed route {}", pattern->text());
-      res.status = 204;
-      return;
-    }
-
-    // POST: check everything before anything is stored or goes live.
-    std::chrono::milliseconds deadline = options.default_deadline;
-    if (auto d = param("deadline")) {
-      auto parsed = manifest::parse_duration(*d);
-      if (!parsed.ok()) return reply_error(res, 400, "bad deadline: " + parsed.error().message());
-      deadline = *parsed;
-    }
-    // WASI grants: env=NAME=VALUE and allowed_outbound_hosts=URL, each repeatable.
-    std::map<std::string, std::string> env;
-    std::vector<std::string> outbound;
-    for (auto p : params) {
-      if (p.key == "env") {
-        std::string kv(p.value);
-        auto eq = kv.find('=');
-        if (!p.has_value || eq == std::string::npos) return reply_error(res, 400, "bad env: use env=NAME=VALUE");
-        env[kv.substr(0, eq)] = kv.substr(eq + 1);
-      } else if (p.key == "allowed_outbound_hosts") {
-        outbound.emplace_back(p.value);
-      }
-    }
-    auto grants = admin_grants(env, outbound);
-    if (!grants.ok()) return reply_error(res, 400, grants.error().message());
-    if (auto st = routes.check_put(*pattern); !st.ok()) return reply_error(res, 409, st.error().message());
-    std::vector<uint8_t> bytes = std::move(req.body);
-    auto loaded = routes.cache().load(bytes);
-    if (!loaded.ok()) return reply_error(res, 400, "invalid component: " + loaded.error().message());
-    bool replaced = false;
-    for (const auto& r : routes.snapshot()->routes)
-      if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == (*pattern).shape()) replaced = true;
-    StoredRoute stored{pattern->text(), (*loaded)->sha256, deadline, env, outbound};
-    if (auto st = store.put(stored, bytes); !st.ok()) return reply_error(res, 500, "not stored: " + st.error().message());
-    if (auto st = routes.put(*pattern, *loaded, deadline, *grants); !st.ok())
-      return reply_error(res, 409, st.error().message());
-    spdlog::info("admin: {} route {} (sha256 {}, {} bytes)", replaced ? "replaced" : "registered", pattern->text(),
-                 (*loaded)->sha256.substr(0, 12), (*loaded)->size);
-    for (const auto& r : routes.snapshot()->routes)
-      if (r.origin == runtime::Origin::kAdmin && r.pattern.shape() == (*pattern).shape()) {
-        json j = describe(r);
-        j["replaced"] = replaced;
-        return reply(res, replaced ? 200 : 201, j);
-      }
-    reply_error(res, 500, "the route vanished while it was registered");
+http::HeadCheck make_admin_head_check(std::string token) {
+  return [token = std::move(token)](const http::Request& head, http::Response& res) {
+    if (authorized(head, token)) return false;
+    reply_unauthorized(res);
+    return true;
   };
 }
 

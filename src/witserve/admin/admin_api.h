@@ -1,13 +1,19 @@
 // The admin API, served on its own listener (default 127.0.0.1:9091), every call authenticated
-// with `Authorization: Bearer TOKEN`:
-//   POST   /handler?route=PATTERN[&deadline=DURATION][&env=NAME=VALUE...][&allowed_outbound_hosts=URL...]
-//          body: a component. Type-checks it, stores it (data directory) with its WASI grants
-//          (environment variables and outgoing-HTTP destinations; directories are granted only
-//          by the manifest), puts it live. 201 (new) or 200 (replaced) with a JSON description;
-//          400 invalid component, route or grant, 401 no or wrong token, 409 route owned by the
-//          manifest, 413 over the size limit (the listener's body limit).
+// with `Authorization: Bearer TOKEN` (checked on the request head, before a body is read):
+//   POST   /handler?route=PATTERN[&deadline=DURATION][&instance=fresh|reuse][&config=NAME=VALUE...]
+//                   [&env=NAME=VALUE...][&allowed_outbound_hosts=URL...]
+//          body: a component. Type-checks it, stores it (data directory) with its settings (the
+//          manifest's route keys, less directories, which only the manifest grants), puts it
+//          live. 201 (new) or 200 (replaced) with a JSON description. A replace keeps each
+//          setting of the earlier registration that the call does not give; a repeatable one
+//          given with an empty value (`env=`) is set to none.
+//          400 invalid component, route, setting, unknown parameter or text that is not UTF-8,
+//          401 no or wrong token, 409 route owned by the manifest, 413 over the size limit (the
+//          listener's body limit).
 //   DELETE /handler?route=PATTERN    204, or 404 when no such registered route
 //   GET    /handler                  200, JSON: every route, from the manifest and registered
+// Unknown query parameters are refused (400), as the manifest refuses unknown keys. Any failure
+// inside a call is a 500 answer, never the end of the process.
 // Threads: the handler runs on the admin listener's thread; Routes and Store are thread-safe.
 #pragma once
 
@@ -25,10 +31,15 @@ struct AdminOptions {
   std::chrono::milliseconds default_deadline{30'000};
 };
 
-// Registers what `store` holds (at startup). A stored component that no longer loads is skipped
-// and logged; the others are served.
+// Registers what `store` holds (at startup). A stored registration that no longer loads is kept,
+// registered without a component (its route answers 503, the listing shows why) and logged as an
+// error; the others are served.
 void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds default_deadline);
 
 http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options);
+
+// For the admin listener's ServerOptions::on_head: answers 401 to a request without the token
+// from its head alone, so that no body is read for it.
+http::HeadCheck make_admin_head_check(std::string token);
 
 }  // namespace witserve::admin

@@ -167,6 +167,13 @@ int main(int argc, char** argv) {
   serve->add_option("--admin-listen", admin_listen, "admin API address, HOST:PORT");
   std::string data_dir;
   serve->add_option("--data-dir", data_dir, "where admin registrations are kept (default: .witserve beside the manifest)");
+  bool admin_allow_remote = false;
+  serve->add_flag("--admin-allow-remote", admin_allow_remote,
+                  "allow --admin-listen on an address that is not loopback (admin.allow_remote)");
+  std::string shutdown_grace;
+  for (auto* sub : {serve, run})
+    sub->add_option("--shutdown-grace", shutdown_grace,
+                    "on SIGINT/SIGTERM, how long requests in flight may take, e.g. 10s (server.shutdown_grace)");
 
   CLI11_PARSE(app, argc, argv);
   if (!log::set_level(log_level)) {
@@ -198,6 +205,16 @@ int main(int argc, char** argv) {
     }
     if (threads >= 0) options.manifest.server.threads = threads;
     if (!data_dir.empty()) options.manifest.server.data_dir = std::filesystem::absolute(data_dir);
+    if (admin_allow_remote) options.manifest.admin.allow_remote = true;
+    if (!shutdown_grace.empty()) {
+      auto grace = manifest::parse_duration(shutdown_grace);
+      if (!grace.ok() || *grace > manifest::kMaxDeadline) {
+        std::fprintf(stderr, "witserve: --shutdown-grace: %s\n",
+                     grace.ok() ? "at most 1h" : grace.error().message().c_str());
+        return 2;
+      }
+      options.manifest.server.shutdown_grace = *grace;
+    }
     options.native_hello_path = native_hello;
     if (auto st = server::serve(std::move(options)); !st.ok()) {
       std::fprintf(stderr, "witserve: %s\n", st.error().message().c_str());

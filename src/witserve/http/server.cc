@@ -278,6 +278,20 @@ void Session::on_header(beast::error_code ec) {
   size_t hosts = req.count(bhttp::field::host);
   if (hosts > 1 || (hosts == 0 && req.version() >= 11))
     return fail_request(400, hosts ? "more than one Host header" : "no Host header");
+  if (worker_.options->on_head) {
+    // Answered from the head alone (e.g. refused before a large body is read): the body stays
+    // unread, so the connection cannot carry another request.
+    Request head;
+    head.method = std::string(req.method_string());
+    head.target = std::string(req.target());
+    for (const auto& f : req) head.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    Response early;
+    if (worker_.options->on_head(head, early)) {
+      reading_ = false;
+      head_ = req.method() == bhttp::verb::head;
+      return respond(std::move(early), false);
+    }
+  }
   if (auto it = req.find(bhttp::field::expect); it != req.end()) {
     if (!beast::iequals(it->value(), "100-continue")) return fail_request(417, "unsupported Expect");
     // The client waits for permission before sending the body.

@@ -64,6 +64,11 @@ struct Response {
 using Handler = std::function<void(Request& request, Response& response)>;
 // Called once on each worker thread as it starts (index 0..threads-1), to make its handler.
 using HandlerFactory = std::function<Result<Handler>(unsigned worker)>;
+// Looks at a request's head (method, target, headers; no body, no stream) on its worker thread
+// as soon as it has arrived, before the body is read. Returning true answers the request with
+// `response` (e.g. a 401): it is sent at once, the body is never read, and the connection is
+// closed after it. Returning false lets the request go on as usual.
+using HeadCheck = std::function<bool(const Request& head, Response& response)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -74,6 +79,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections waiting for a request
   std::chrono::milliseconds write_timeout{10'000};  // a client taking none of a response's bytes
   std::string name = "http";                       // for log lines
+  HeadCheck on_head;                               // optional
 };
 
 class Server {

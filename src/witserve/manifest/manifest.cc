@@ -288,7 +288,7 @@ class Checker {
 };
 
 void Checker::server(const toml::table& t, ServerConfig& out) {
-  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir"});
+  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace"});
   if (auto v = listen(t, "server.listen")) out.listen = *v;
   if (auto* v = field<int64_t>(t, "threads", "server.threads", "an integer")) {
     if (v->get() < 0 || v->get() > kMaxThreads) {
@@ -300,6 +300,7 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
   }
   if (auto v = size(t, "max_body", "server.max_body")) out.max_body = *v;
   if (auto v = deadline(t, "deadline", "server.deadline")) out.deadline = *v;
+  if (auto v = deadline(t, "shutdown_grace", "server.shutdown_grace")) out.shutdown_grace = *v;
   if (auto v = string(t, "data_dir", "server.data_dir")) {
     if (v->empty()) {
       problem(*t.get("data_dir"), "server.data_dir is empty");
@@ -310,8 +311,9 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
 }
 
 void Checker::admin(const toml::table& t, AdminConfig& out) {
-  known_keys(t, "admin", {"enabled", "listen", "token", "token_env", "max_component"});
+  known_keys(t, "admin", {"enabled", "listen", "token", "token_env", "max_component", "allow_remote"});
   if (auto* v = field<bool>(t, "enabled", "admin.enabled", "a boolean")) out.enabled = v->get();
+  if (auto* v = field<bool>(t, "allow_remote", "admin.allow_remote", "a boolean")) out.allow_remote = v->get();
   if (auto v = listen(t, "admin.listen")) out.listen = *v;
   if (auto v = string(t, "token", "admin.token")) {
     if (v->empty()) {

@@ -91,6 +91,8 @@ struct ServerConfig {
   uint64_t max_body = 10 * kMiB;
   std::chrono::milliseconds deadline = std::chrono::seconds(30);  // routes without their own
   std::filesystem::path data_dir;  // absolute; default: ".witserve" next to the manifest
+  // On SIGINT/SIGTERM, how long requests in flight may take before they are stopped.
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
 };
 
 struct AdminConfig {
@@ -101,6 +103,9 @@ struct AdminConfig {
   std::optional<std::string> token;
   std::string token_env = "WITSERVE_ADMIN_TOKEN";
   uint64_t max_component = 64 * kMiB;  // size limit of an uploaded component
+  // The admin API listens on a loopback address unless this is set (the server refuses to
+  // start otherwise).
+  bool allow_remote = false;
 };
 
 struct RouteConfig {

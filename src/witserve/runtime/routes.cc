@@ -54,14 +54,14 @@ std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c) {
 
 }  // namespace
 
-Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& configs) {
+Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& configs, bool keep_failed) {
   std::vector<Route> routes;
   std::vector<std::string> failures;
   for (const auto& c : configs) {
     auto loaded = cache_->load_file(c.component);
     if (!loaded.ok()) {
       failures.push_back("route " + c.pattern.text() + ": " + loaded.error().message());
-      continue;
+      if (!keep_failed) continue;
     }
     Route r;
     r.pattern = c.pattern;
@@ -75,17 +75,20 @@ Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& con
     host->grants = grants_for(c);
     r.host = host;
     r.linker = make_host_linker(host);
-    r.component = std::move(*loaded);
+    if (loaded.ok()) r.component = std::move(*loaded);
+    else r.load_error = loaded.error().message();
     r.loaded_at = std::chrono::system_clock::now();
     routes.push_back(std::move(r));
   }
-  if (!failures.empty()) {
-    std::string msg;
-    for (const auto& f : failures) msg += (msg.empty() ? "" : "\n") + f;
-    return Error(ErrorKind::kInvalidArgument, msg);
+  std::string msg;
+  for (const auto& f : failures) msg += (msg.empty() ? "" : "\n") + f;
+  if (!failures.empty() && !keep_failed) return Error(ErrorKind::kInvalidArgument, msg);
+  {
+    std::lock_guard lock(mu_);
+    WITSERVE_TRY(publish(std::move(routes), admin_));
   }
-  std::lock_guard lock(mu_);
-  return publish(std::move(routes), admin_);
+  if (!failures.empty()) return Error(ErrorKind::kInvalidArgument, msg);
+  return ok();
 }
 
 Status Routes::reload_file(const std::filesystem::path& file) {
@@ -97,8 +100,13 @@ Status Routes::reload_file(const std::filesystem::path& file) {
   for (auto& r : routes) {
     if (r.file != file) continue;
     uses = true;
-    if (!loaded.ok() || r.component->sha256 == (*loaded)->sha256) continue;
+    if (!loaded.ok()) {
+      if (!r.component) r.load_error = loaded.error().message();
+      continue;
+    }
+    if (r.component && r.component->sha256 == (*loaded)->sha256) continue;
     r.component = *loaded;
+    r.load_error.clear();
     r.loaded_at = std::chrono::system_clock::now();
     changed = true;
   }
@@ -131,20 +139,23 @@ Status Routes::check_put_locked(const manifest::RoutePattern& pattern) const {
 }
 
 Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
-                   std::chrono::milliseconds deadline, const AdminGrants& grants) {
+                   const AdminSettings& settings, std::string load_error) {
   std::lock_guard lock(mu_);
   WITSERVE_TRY(check_put_locked(pattern));
   std::vector<Route> admin = admin_;
   Route r;
   r.pattern = pattern;
   r.origin = Origin::kAdmin;
-  r.deadline = deadline;
+  r.deadline = settings.deadline;
+  r.reuse_instance = settings.reuse_instance;
   auto host = std::make_shared<HostContext>();
   host->route = pattern.text();
-  host->grants = make_grants(pattern, grants.env, {}, grants.allowed_outbound_hosts);
+  host->config = settings.config;
+  host->grants = make_grants(pattern, settings.env, {}, settings.allowed_outbound_hosts);
   r.host = host;
   r.linker = make_host_linker(host);
   r.component = std::move(component);
+  if (!r.component) r.load_error = std::move(load_error);
   r.loaded_at = std::chrono::system_clock::now();
   bool replaced = false;
   for (auto& existing : admin)

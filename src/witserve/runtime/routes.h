@@ -3,6 +3,10 @@
 // A change — a component file replaced on disk, a registration, a removal — builds a new table
 // and swaps it in atomically: requests in flight keep the table (and components) they started
 // with, later ones see the new one.
+// A route whose component cannot be loaded (a broken or missing file at startup, a stored
+// registration the loader now refuses) stays in the table without a component, with the reason:
+// it answers 503 rather than letting a less specific route take its requests, and it is loaded
+// as soon as its file is fixed (manifest routes) or it is registered again (admin routes).
 // Thread-safe: workers call snapshot(); changes may come from any thread and are serialised.
 #pragma once
 
@@ -34,7 +38,8 @@ struct Route {
   bool reuse_instance = false;  // one instance per worker serves request after request
   std::shared_ptr<const HostContext> host;
   std::shared_ptr<const component::Linker> linker;  // witserve:handler/host for this route
-  std::shared_ptr<const LoadedComponent> component;
+  std::shared_ptr<const LoadedComponent> component;  // null: not loaded (load_error says why)
+  std::string load_error;
   std::chrono::system_clock::time_point loaded_at;
 };
 
@@ -51,9 +56,11 @@ class Routes {
   // The current table. Cheap; hold the pointer for the whole request.
   std::shared_ptr<const RouteTable> snapshot() const { return current_.load(std::memory_order_acquire); }
 
-  // Loads every manifest route's component. All failures are reported together; on failure the
-  // table is unchanged.
-  Status set_manifest_routes(const std::vector<manifest::RouteConfig>& routes);
+  // Loads every manifest route's component. All failures are reported together. With
+  // `keep_failed`, the routes that loaded are published anyway and the others are kept without a
+  // component (they answer 503 until their file loads); otherwise, on failure, the table is
+  // unchanged.
+  Status set_manifest_routes(const std::vector<manifest::RouteConfig>& routes, bool keep_failed = false);
 
   // A component file changed on disk: reloads every manifest route that serves it. A file that
   // fails to load leaves the old version serving; the error is returned (for the log).
@@ -61,15 +68,20 @@ class Routes {
   // The component files of manifest routes, for the file watcher.
   std::vector<std::filesystem::path> files() const;
 
-  // What an admin route grants its component through WASI (directories are the manifest's only).
-  struct AdminGrants {
+  // What an admin route sets besides its component: what the manifest's route keys set, less
+  // directories (granted by the manifest only).
+  struct AdminSettings {
+    std::chrono::milliseconds deadline{30'000};
+    bool reuse_instance = false;
+    std::map<std::string, std::string> config;
     std::map<std::string, std::string> env;
     std::vector<manifest::OutboundHost> allowed_outbound_hosts;
   };
   // Admin routes. put() adds or replaces the admin route with this pattern; it is refused
-  // (kInvalidArgument) when a manifest route has an equivalent pattern.
+  // (kInvalidArgument) when a manifest route has an equivalent pattern. A null `component` keeps
+  // the route without one (a registration that cannot be loaded; `load_error` says why).
   Status put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
-             std::chrono::milliseconds deadline, const AdminGrants& grants = {});
+             const AdminSettings& settings, std::string load_error = {});
   // Checks whether put() would be accepted, without changing anything.
   Status check_put(const manifest::RoutePattern& pattern) const;
   // Removes the admin route with this pattern; kNotFound if there is none.

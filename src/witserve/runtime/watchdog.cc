@@ -35,6 +35,7 @@ void Watchdog::disarm(uint64_t ticket) {
 void Watchdog::expire_all() {
   std::lock_guard lock(mu_);
   expired_ = true;
+  expired_flag_ = true;
   decltype(armed_) due;
   for (auto& [at, entry] : armed_) {
     auto it = due.emplace(Clock::now(), entry);

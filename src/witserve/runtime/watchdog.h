@@ -4,6 +4,7 @@
 // Thread-safe: any worker may arm and disarm.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,6 +28,9 @@ class Watchdog {
   // Shutdown past its grace period: every armed deadline, and every one armed from now on, is
   // due at once.
   void expire_all();
+  // Whether expire_all() was called: an interrupted call was stopped by the shutdown, not by its
+  // own deadline.
+  bool expired() const { return expired_flag_.load(std::memory_order_relaxed); }
 
  private:
   void run();
@@ -38,6 +42,7 @@ class Watchdog {
   uint64_t next_ = 1;
   bool stop_ = false;
   bool expired_ = false;
+  std::atomic<bool> expired_flag_{false};
   std::thread thread_;
 };
 

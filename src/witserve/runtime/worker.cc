@@ -60,7 +60,9 @@ void Worker::handle(http::Request& req, http::Response& res) {
   if (table->generation != seen_generation_) forget_unrouted(*table);
   auto match = table->router.match(path);
   if (!match) return text_response(res, 404, "no route for " + std::string(path));
-  call_handler(table->routes[match->route], *match, req, res);
+  const Route& route = table->routes[match->route];
+  if (!route.component) return text_response(res, 503, "the component of route " + route.pattern.text() + " is not loaded");
+  call_handler(route, *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
 }
@@ -148,9 +150,16 @@ HeaderList request_headers(const Route& route, const manifest::RouteMatch& match
   return headers;
 }
 
-// Logs why a handler failed and answers 504 (deadline) or 500.
+// Logs why a handler failed and answers 504 (deadline), 503 (stopped by the shutdown) or 500.
 void failure_response(const Route& route, std::string_view method, std::string_view target, const Error& e,
-                      http::Response& res) {
+                      http::Response& res, bool shutting_down) {
+  if (e.kind() == ErrorKind::kInterrupted && shutting_down) {
+    spdlog::warn("[{}] {} {}: stopped by the shutdown (still running past the grace period)", route.pattern.text(),
+                 method, target);
+    text_response(res, 503, "the server is shutting down");
+    res.close = true;
+    return;
+  }
   if (e.kind() == ErrorKind::kInterrupted) {
     spdlog::warn("[{}] {} {}: deadline of {} ms passed; the handler was stopped", route.pattern.text(), method,
                  target, route.deadline.count());
@@ -223,7 +232,7 @@ void Worker::call_handler(const Route& route, const manifest::RouteMatch& match,
   });
   const std::string& method = std::get<0>(wire);
   const std::string& target = std::get<1>(wire);
-  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res, watchdog_->expired());
   auto& [code, out_headers, body] = *result;
   if (!copy_head(route, method, target, code, out_headers, res.headers))
     return text_response(res, 500, "the handler returned an invalid response");
@@ -275,7 +284,7 @@ void Worker::call_http(const Route& route, const manifest::RouteMatch& match, ht
     }
     return;
   }
-  if (!status.ok()) return failure_response(route, method, target, status.error(), res);
+  if (!status.ok()) return failure_response(route, method, target, status.error(), res, watchdog_->expired());
   auto refuse = [&](const std::string& why) {
     spdlog::error("[{}] {} {}: {}", route.pattern.text(), method, target, why);
     text_response(res, 500, "the handler returned an invalid response");

@@ -1,13 +1,16 @@
 // Server assembly and lifetime (see serve.h).
 #include "witserve/server/serve.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "witserve/admin/admin_api.h"
 #include "witserve/base/log.h"
@@ -54,6 +57,44 @@ http::ServerOptions listen_options(const manifest::ListenAddress& address, const
   return o;
 }
 
+// Whether `host` (a listen address's) reaches this machine only.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return false;
+}
+
+// After the first SIGINT/SIGTERM: a second one ends the process at once, without waiting for the
+// requests in flight (exit status 128 + the signal's number, as a shell reports a signal).
+class SecondSignal {
+ public:
+  explicit SecondSignal(const sigset_t& signals) : signals_(signals), thread_([this] { run(); }) {}
+  ~SecondSignal() {
+    done_ = true;
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    timespec tick{0, 50'000'000};
+    while (!done_) {
+      int sig = ::sigtimedwait(&signals_, nullptr, &tick);
+      if (sig <= 0) continue;
+      spdlog::warn("{} again: exiting now, without waiting for the requests in flight",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+      spdlog::default_logger()->flush();
+      ::_exit(128 + sig);
+    }
+  }
+  sigset_t signals_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 manifest::Manifest single_component_manifest(const fs::path& component) {
@@ -80,9 +121,28 @@ Status serve(ServeOptions options) {
   WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
   auto cache = std::make_shared<runtime::ComponentCache>(engine);
   runtime::Routes routes(cache);
-  WITSERVE_TRY(routes.set_manifest_routes(m.routes));
+  // A route whose component does not load does not keep the others from serving: it answers 503
+  // until its file loads (hot reload). Only with nothing at all to serve does the start fail.
+  if (auto st = routes.set_manifest_routes(m.routes, /*keep_failed=*/true); !st.ok()) {
+    bool any = false;
+    for (const auto& r : routes.snapshot()->routes) any |= r.component != nullptr;
+    if (!any && !m.admin.enabled) return st;
+    for (const auto& r : routes.snapshot()->routes)
+      if (!r.component)
+        spdlog::error("ROUTE {} CANNOT BE SERVED (it answers 503 until its component loads): {}: {}",
+                      r.pattern.text(), r.file.string(), r.load_error);
+  }
   for (const auto& r : routes.snapshot()->routes)
-    spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
+    if (r.component) spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
+  if (m.admin.enabled && !is_loopback(m.admin.listen.host)) {
+    if (!m.admin.allow_remote)
+      return Error(ErrorKind::kInvalidArgument,
+                   "admin: " + m.admin.listen.to_string() +
+                       " is not a loopback address: the admin API would be reachable from other machines; "
+                       "set admin.allow_remote = true in the manifest (or --admin-allow-remote) to allow it");
+    spdlog::warn("admin: the admin API listens on {}, reachable from other machines (admin.allow_remote)",
+                 m.admin.listen.to_string());
+  }
 
   std::optional<admin::Store> store;
   std::string token;
@@ -111,6 +171,7 @@ Status serve(ServeOptions options) {
     http::ServerOptions admin_options = listen_options(m.admin.listen, "admin");
     admin_options.threads = 1;
     admin_options.max_body = m.admin.max_component;
+    admin_options.on_head = admin::make_admin_head_check(token);  // no body is read for a wrong token
     admin::AdminOptions api{token, m.server.deadline};
     auto started = http::Server::start(admin_options, [&](unsigned) -> Result<http::Handler> {
       return admin::make_admin_handler(routes, *store, api);
@@ -131,10 +192,12 @@ Status serve(ServeOptions options) {
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("{}: shutting down (finishing requests in flight)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  SecondSignal second(signals);
   watcher.reset();
   if (admin_server) admin_server->stop();
-  http_server->stop(std::chrono::seconds(10), [&watchdog] {
-    spdlog::warn("handlers still running 10 s after the signal: stopping them");
+  http_server->stop(m.server.shutdown_grace, [&watchdog, &m] {
+    spdlog::warn("handlers still running {} ms after the signal (server.shutdown_grace): stopping them",
+                 m.server.shutdown_grace.count());
     watchdog.expire_all();
   });
   spdlog::info("stopped");

@@ -1,7 +1,11 @@
 // `witserve serve` and `witserve run`: assembles a running server from a manifest — the engine,
 // the routes and their compiled components, the HTTP workers, the file watcher for hot reload,
 // and the admin listener with its data directory — and runs it until SIGINT or SIGTERM, then
-// shuts down gracefully.
+// shuts down gracefully: requests in flight get server.shutdown_grace, then handlers still
+// running are stopped; a second signal ends the process at once (exit status 128 + signal).
+// A route whose component does not load answers 503 and the rest serves; the start fails only
+// when nothing at all can be served, or the admin API would listen on a non-loopback address
+// without admin.allow_remote.
 // Thread: call from main; it blocks those signals in every thread it starts and waits for them.
 #pragma once
 
