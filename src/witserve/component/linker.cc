@@ -8,6 +8,7 @@
 
 #include "witserve/component/canonical_abi.h"
 #include "witserve/component/decoder.h"
+#include "witserve/component/handle_table.h"
 
 namespace witserve::component {
 
@@ -78,19 +79,15 @@ struct ComponentInstance::Impl {
   engine::Store* store = nullptr;
   const Linker* linker = nullptr;
   std::vector<std::unique_ptr<Scope>> scopes;
-  std::vector<HostHandle> host;
+  HandleTable<HostHandle> host{0};
   std::shared_ptr<RtInstance> exports;
+  // Resource types given a fresh identity for a second instance of the component defining them.
+  TypeArena runtime_types;
   // Destructors and implementing scopes of resources the components define.
   std::unordered_map<const ResourceType*, std::pair<Scope*, std::shared_ptr<engine::Func>>> implementers;
   std::unordered_map<const ResourceType*, std::function<void(uint32_t)>> host_drops;
 
-  uint32_t add_host(HostHandle h) {
-    h.live = true;
-    for (uint32_t i = 0; i < host.size(); ++i)
-      if (!host[i].live) { host[i] = h; return i; }
-    host.push_back(h);
-    return uint32_t(host.size() - 1);
-  }
+  Result<uint32_t> add_host(HostHandle h) { return host.add(h); }
 
   Status destroy(const ResourceType* r, uint32_t rep) {
     if (auto it = implementers.find(r); it != implementers.end()) {
@@ -142,8 +139,16 @@ struct Scope final : ResourceHooks {
     uint32_t rep;
     bool own;
     bool live;
+    uint32_t lends = 0;  // borrows of this owned handle lent out to calls in progress
   };
-  std::vector<Entry> handles{Entry{nullptr, 0, false, false}};  // index 0 is never valid
+  HandleTable<Entry> handles{1};  // index 0 is never valid
+  // A handle lent to a call this instance makes (lift_borrow): the guest index and the host
+  // handle that stands for it until the call returns.
+  struct Lend {
+    uint32_t index;
+    uint32_t host_handle;
+  };
+  std::vector<Lend>* lending = nullptr;
   // Spec state of this component instance: a trap leaves it unusable; it cannot be re-entered
   // while a call into it runs; borrowed handles lent to it by a call must be dropped before that
   // call returns (`lent` lists them for the call in progress).
@@ -151,19 +156,32 @@ struct Scope final : ResourceHooks {
   bool entered = false;
   std::vector<uint32_t>* lent = nullptr;
 
-  uint32_t add(Entry e) {
-    e.live = true;
-    for (uint32_t i = 1; i < handles.size(); ++i)
-      if (!handles[i].live) { handles[i] = e; return i; }
-    handles.push_back(e);
-    return uint32_t(handles.size() - 1);
-  }
+  Result<uint32_t> add(Entry e) { return handles.add(e); }
   Result<Entry*> get(const ResourceType* r, uint32_t i) {
-    if (i == 0 || i >= handles.size() || !handles[i].live)
-      return trap("unknown resource handle " + std::to_string(i));
-    if (handles[i].type != r)
-      return trap("handle " + std::to_string(i) + " is a " + handles[i].type->name + ", not a " + r->name);
-    return &handles[i];
+    Entry* e = handles.get(i);
+    if (!e) return trap("unknown handle index " + std::to_string(i));
+    if (e->type != r)
+      return trap("handle index " + std::to_string(i) + " used with the wrong type: it is a " + e->type->name +
+                  ", not a " + r->name);
+    return e;
+  }
+  // Removes an owned or borrowed handle (resource.drop, or an own lifted out): an owned handle
+  // with borrows still lent out cannot go.
+  Result<Entry> take(const ResourceType* r, uint32_t i) {
+    WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(r, i));
+    if (e->lends != 0)
+      return trap("cannot remove owned handle index " + std::to_string(i) + " while it has " +
+                  std::to_string(e->lends) + " outstanding borrow(s)");
+    Entry out = *e;
+    handles.remove(i);
+    return out;
+  }
+  // The end of a call this instance made: the borrows it lent are returned.
+  void end_lends(const std::vector<Lend>& lends) {
+    for (const Lend& l : lends) {
+      impl->host.remove(l.host_handle);
+      if (Entry* e = handles.get(l.index); e && e->lends > 0) --e->lends;
+    }
   }
   bool implements(const ResourceType* r) const {
     auto it = impl->implementers.find(r);
@@ -173,28 +191,36 @@ struct Scope final : ResourceHooks {
   // ResourceHooks: guest handle <-> host handle.
   Result<uint32_t> lift_own(const ResourceType* r, uint32_t i) override {
     WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
-    if (!e->own) return trap("handle " + std::to_string(i) + " is borrowed, an owned handle was expected");
-    e->live = false;
-    return impl->add_host({e->type, e->rep, true, true});
+    if (!e->own) return trap("handle index " + std::to_string(i) + " is borrowed, an owned handle was expected");
+    WITSERVE_ASSIGN_OR_RETURN(Entry taken, take(rt(r), i));
+    return impl->add_host({taken.type, taken.rep, true, true});
   }
   Result<uint32_t> lift_borrow(const ResourceType* r, uint32_t i) override {
     WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
-    return impl->add_host({e->type, e->rep, false, true});
+    WITSERVE_ASSIGN_OR_RETURN(uint32_t h, impl->add_host({e->type, e->rep, false, true}));
+    if (lending) {
+      if (e->own) ++e->lends;
+      lending->push_back({e->own ? i : 0, h});
+    }
+    return h;
   }
   Result<uint32_t> lower_own(const ResourceType* r, uint32_t h) override {
     const ResourceType* want = rt(r);
-    if (h >= impl->host.size() || !impl->host[h].live || !impl->host[h].own || impl->host[h].type != want)
+    HostHandle* hh = impl->host.get(h);
+    if (!hh || !hh->own || hh->type != want)
       return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not an owned " + want->name);
-    impl->host[h].live = false;
-    return add({want, impl->host[h].rep, true, true});
+    uint32_t rep = hh->rep;
+    impl->host.remove(h);
+    return add({want, rep, true, true});
   }
   Result<uint32_t> lower_borrow(const ResourceType* r, uint32_t h) override {
     const ResourceType* want = rt(r);
-    if (h >= impl->host.size() || !impl->host[h].live || impl->host[h].type != want)
+    HostHandle* hh = impl->host.get(h);
+    if (!hh || hh->type != want)
       return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not a " + want->name);
-    uint32_t rep = impl->host[h].rep;
+    uint32_t rep = hh->rep;
     if (implements(want)) return rep;  // the implementation sees its own representation
-    uint32_t index = add({want, rep, false, true});
+    WITSERVE_ASSIGN_OR_RETURN(uint32_t index, add({want, rep, false, true}));
     if (lent) lent->push_back(index);
     return index;
   }
@@ -284,7 +310,7 @@ Status push_core(Scope& s, const engine::Extern& e, ast::CoreSort sort) {
     default:
       break;
   }
-  return Error(ErrorKind::kInternal, "core export has an unexpected kind at run time");
+  return link_error(std::string("core export is not a ") + ast::to_string(sort) + " as its importer requires");
 }
 
 CanonOptions canon_options(Scope& s, const ast::CanonOpts& o) {
@@ -382,10 +408,10 @@ std::shared_ptr<RtFunc> host_func(
         std::span<const Value> call_args = args;
         if (params_hold) {
           HandleMap to_rep = [ip](TypeRef t, uint32_t h, const ResourceType* r) -> Result<Value> {
-            if (h >= ip->host.size() || !ip->host[h].live || ip->host[h].type != r)
-              return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
-            uint32_t rep = ip->host[h].rep;
-            if (t->kind == TypeKind::kOwn) ip->host[h].live = false;
+            HostHandle* hh = ip->host.get(h);
+            if (!hh || hh->type != r) return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
+            uint32_t rep = hh->rep;
+            if (t->kind == TypeKind::kOwn) ip->host.remove(h);
             return t->kind == TypeKind::kOwn ? Value::own(rep) : Value::borrow(rep);
           };
           a.reserve(args.size());
@@ -399,7 +425,8 @@ std::shared_ptr<RtFunc> host_func(
         WITSERVE_ASSIGN_OR_RETURN(auto result, fn(*type, call_args));
         if (result && result_holds) {
           HandleMap to_handle = [ip](TypeRef, uint32_t rep, const ResourceType* r) -> Result<Value> {
-            return Value::own(ip->add_host({r, rep, true, true}));
+            WITSERVE_ASSIGN_OR_RETURN(uint32_t h, ip->add_host({r, rep, true, true}));
+            return Value::own(h);
           };
           WITSERVE_ASSIGN_OR_RETURN(result, map_host_handles(*result, type->result, host_rt, to_handle));
         }
@@ -430,7 +457,7 @@ Status call_lifted_raw(Scope& s, engine::Func& core, engine::Func* post, const F
                        const CanonOptions& opts, const ComponentInstance::LowerFn& lower,
                        const ComponentInstance::LiftFn& lift) {
   if (s.trapped) return trap("the component instance trapped earlier and cannot be called again");
-  if (s.entered) return trap("the component instance cannot be re-entered while a call into it runs");
+  if (s.entered) return trap("cannot enter component instance: a call into it is still running");
   std::vector<uint32_t> lent;
   struct Enter {
     Scope& s;
@@ -455,7 +482,7 @@ Status call_lifted_raw(Scope& s, engine::Func& core, engine::Func* post, const F
     if (auto st = post->call(core_results, {}); !st.ok()) return guest_failed(std::move(st).error());
   }
   for (uint32_t index : lent) {
-    if (index < s.handles.size() && s.handles[index].live && !s.handles[index].own) {
+    if (const Scope::Entry* e = s.handles.get(index); e && !e->own) {
       s.trapped = true;
       return trap("borrowed handle " + std::to_string(index) + " was not dropped before the call returned");
     }
@@ -655,7 +682,13 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
               if (t.resource->dtor_core_func) {
                 WITSERVE_ASSIGN_OR_RETURN(dtor, at(s.core_funcs, *t.resource->dtor_core_func, "core func"));
               }
-              implementers[t.resource] = {&s, dtor};
+              // Each instance of a component defines its own resource type: a second instance
+              // gets a fresh identity, so handles and representations never mix between them.
+              if (implementers.count(t.resource)) {
+                i.resource = runtime_types.new_resource(t.resource->name, true, t.resource->dtor_core_func);
+                s.bind(t.resource, i.resource);
+              }
+              implementers[i.resource] = {&s, dtor};
             }
             s.types.push_back(i);
           } else if constexpr (std::is_same_v<D, ast::CanonDef>) {
@@ -684,10 +717,21 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 WITSERVE_ASSIGN_OR_RETURN(auto callee, at(s.funcs, d.func, "func"));
                 const FuncType* type = st.funcs.at(d.func);
                 CanonOptions opts = canon_options(s, d.opts);
+                Scope* sp = &s;
                 s.core_funcs.push_back(store->host_func(
-                    type->core_lower(), [callee, type, opts](std::span<const Val> args, std::span<Val> results) -> Status {
+                    type->core_lower(), [callee, type, opts, sp](std::span<const Val> args, std::span<Val> results) -> Status {
                       CanonContext cx(opts);
+                      // Borrows lifted from the caller's table are lent for the duration of the call.
+                      std::vector<Scope::Lend> lends;
+                      struct Lending {
+                        Scope& s;
+                        std::vector<Scope::Lend>& lends;
+                        std::vector<Scope::Lend>* saved;
+                        Lending(Scope& sc, std::vector<Scope::Lend>& l) : s(sc), lends(l), saved(sc.lending) { s.lending = &l; }
+                        ~Lending() { s.lending = saved; s.end_lends(lends); }
+                      } lending(*sp, lends);
                       WITSERVE_ASSIGN_OR_RETURN(auto values, cx.lift_params(*type, args));
+                      sp->lending = lending.saved;
                       WITSERVE_ASSIGN_OR_RETURN(auto result, callee->call(values));
                       return cx.lower_results(*type, result, args, results);
                     }));
@@ -702,7 +746,8 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 if (d.kind == CK::kResourceNew) {
                   s.core_funcs.push_back(store->host_func({{ValType::kI32}, {ValType::kI32}},
                       [sp, r](std::span<const Val> a, std::span<Val> res) -> Status {
-                        res[0] = Val::i32(int32_t(sp->add({r, uint32_t(a[0].of.i32), true, true})));
+                        WITSERVE_ASSIGN_OR_RETURN(uint32_t h, sp->add({r, uint32_t(a[0].of.i32), true, true}));
+                        res[0] = Val::i32(int32_t(h));
                         return ok();
                       }));
                 } else if (d.kind == CK::kResourceRep) {
@@ -715,10 +760,9 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 } else {
                   s.core_funcs.push_back(store->host_func({{ValType::kI32}, {}},
                       [sp, r, self](std::span<const Val> a, std::span<Val>) -> Status {
-                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry * e, sp->get(r, uint32_t(a[0].of.i32)));
-                        e->live = false;
-                        if (!e->own) return ok();
-                        return self->destroy(e->type, e->rep);
+                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry e, sp->take(r, uint32_t(a[0].of.i32)));
+                        if (!e.own) return ok();
+                        return self->destroy(e.type, e.rep);
                       }));
                 }
                 break;
@@ -905,7 +949,7 @@ Result<ComponentInstance::RawEntry> ComponentInstance::raw_entry(std::string_vie
 }
 
 const HostHandle* ComponentInstance::host_handle(uint32_t h) const {
-  return h < impl_->host.size() && impl_->host[h].live ? &impl_->host[h] : nullptr;
+  return impl_->host.get(h);
 }
 
 Result<uint32_t> ComponentInstance::new_host_resource(const std::string& instance, const std::string& name,
@@ -916,10 +960,10 @@ Result<uint32_t> ComponentInstance::new_host_resource(const std::string& instanc
 }
 
 Status ComponentInstance::drop(uint32_t h) {
-  if (h >= impl_->host.size() || !impl_->host[h].live)
-    return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));
-  HostHandle& hh = impl_->host[h];
-  hh.live = false;
+  const HostHandle* found = impl_->host.get(h);
+  if (!found) return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));
+  HostHandle hh = *found;
+  impl_->host.remove(h);
   if (!hh.own) return ok();
   return impl_->destroy(hh.type, hh.rep);
 }
