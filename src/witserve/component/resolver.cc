@@ -2,6 +2,7 @@
 #include "witserve/component/resolver.h"
 
 #include <functional>
+#include <set>
 
 #include "witserve/component/decoder.h"
 #include "witserve/component/names.h"
@@ -217,7 +218,18 @@ class Resolver {
       else if (auto* g = std::get_if<engine::TagType>(&t)) g->type = *types[*aliased];
       return t;
     };
+    std::set<std::string> export_names;
+    std::set<std::pair<std::string, std::string>> import_names;
     for (const auto& d : mt.decls) {
+      if (d.kind == ast::CoreModuleDecl::Kind::kExport && !export_names.insert(d.export_name).second)
+        return invalid("module type: export name `" + d.export_name + "` already defined");
+      if (d.kind == ast::CoreModuleDecl::Kind::kImport) {
+        if (!import_names.insert({d.import.module, d.import.name}).second)
+          return invalid("module type: duplicate import name `" + d.import.module + ":" + d.import.name + "`");
+        if (auto* mem = std::get_if<engine::MemoryType>(&d.import.type);
+            mem && !mem->memory64 && (mem->limits.min > 65536 || (mem->limits.max && *mem->limits.max > 65536)))
+          return invalid("module type: memory size must be at most 65536 pages (4GiB)");
+      }
       switch (d.kind) {
         case ast::CoreModuleDecl::Kind::kImport: {
           engine::ImportType imp = d.import;
@@ -531,7 +543,9 @@ class Resolver {
   Status core_instance(Scope& sc, const ast::CoreInstanceDef& d) {
     CoreInstanceType out;
     if (!d.is_instantiate) {
+      std::set<std::string> names;
       for (const auto& e : d.exports) {
+        if (!names.insert(e.name).second) return invalid("core instance export name `" + e.name + "` already defined");
         WITSERVE_ASSIGN_OR_RETURN(auto t, core_item(sc, e.item));
         out.exports.emplace_back(e.name, t);
       }
@@ -540,6 +554,12 @@ class Resolver {
     }
     WITSERVE_ASSIGN_OR_RETURN(const CoreModuleType* m, at(sc.s->core_modules, d.module, "core module"));
     std::string what = "instantiating core module " + std::to_string(d.module);
+    std::set<std::string> arg_names;
+    for (const auto& a : d.args) {
+      if (!arg_names.insert(a.name).second)
+        return invalid(what + ": duplicate module instantiation argument named `" + a.name + "`");
+      WITSERVE_TRY(at(sc.s->core_instances, a.instance, "core instance"));
+    }
     for (const auto& imp : m->imports) {
       const ast::CoreInstantiateArg* arg = nullptr;
       for (const auto& a : d.args)
@@ -559,6 +579,9 @@ class Resolver {
         if (have != *want)
           return invalid(what + ": import '" + imp.module + "' '" + imp.name + "' wants " +
                          engine::to_string(*want) + ", was given " + engine::to_string(have));
+      } else if (!core_extern_fits(*got, imp.type)) {
+        return invalid(what + ": import '" + imp.module + "' '" + imp.name + "': the " +
+                       engine::to_string(engine::kind_of(*got)) + " given does not match the type it is imported with");
       }
     }
     for (const auto& e : m->exports) out.exports.emplace_back(e.name, e.type);
@@ -581,6 +604,12 @@ class Resolver {
     }
     WITSERVE_ASSIGN_OR_RETURN(const ComponentType* c, at(sc.s->components, d.component, "component"));
     std::string what = "instantiating component " + std::to_string(d.component);
+    std::set<std::string> arg_keys;
+    for (const auto& a : d.args) {
+      if (!arg_keys.insert(uniqueness_key(a.name)).second)
+        return invalid(what + ": instantiation argument `" + a.name + "` conflicts with a previous argument");
+      WITSERVE_TRY(item(sc, a.item));
+    }
     Matcher m;
     for (const auto& imp : c->imports) {
       const ast::InstantiateArg* arg = nullptr;
@@ -681,6 +710,11 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
           using D = std::decay_t<decltype(d)>;
           if constexpr (std::is_same_v<D, ast::CoreModuleDef>) {
             WITSERVE_ASSIGN_OR_RETURN(auto info, engine::read_module_info(d.bytes, d.offset));
+            // Two-level import names must differ: a component's core modules import by both.
+            std::set<std::pair<std::string, std::string>> seen;
+            for (const auto& imp : info.imports)
+              if (!seen.insert({imp.module, imp.name}).second)
+                return invalid("core module: duplicate import name `" + imp.module + ":" + imp.name + "`");
             sc.s->core_modules.push_back(arena_->add(CoreModuleType{info.imports, info.exports}));
           } else if constexpr (std::is_same_v<D, ast::CoreInstanceDef>) {
             WITSERVE_TRY(core_instance(sc, d));

@@ -585,7 +585,8 @@ bool limits_fit(const engine::Limits& a, const engine::Limits& e) {
   return a.max && *a.max <= *e.max;
 }
 
-// Core extern subtyping (the core spec's import matching): may `a` be used where `e` is wanted?
+}  // namespace
+
 bool core_extern_fits(const engine::ExternType& a, const engine::ExternType& e) {
   if (a.index() != e.index()) return false;
   if (auto* am = std::get_if<engine::MemoryType>(&a)) {
@@ -598,6 +599,8 @@ bool core_extern_fits(const engine::ExternType& a, const engine::ExternType& e) 
   }
   return a == e;  // functions, globals and tags: equal types
 }
+
+namespace {
 
 std::string describe(const engine::ExternType& t) {
   if (auto* f = std::get_if<engine::FuncType>(&t)) return "func " + engine::to_string(*f);

@@ -187,6 +187,11 @@ std::string to_string(const FuncType& f);
 // Sizes and flattening are defined over these; ValueType stores the specialised kind.
 uint32_t discriminant_size(size_t cases);
 
+// Core extern subtyping (the core spec's import matching): may a core item of type `actual` be
+// used where `expected` is wanted? Equal function, global and tag types; memory and table
+// limits within the expected ones.
+bool core_extern_fits(const engine::ExternType& actual, const engine::ExternType& expected);
+
 // Structural subtyping as the component model defines it for linking: may an item of type
 // `actual` be used where `expected` is wanted? Function parameter names are not compared (only
 // their types); record fields, cases, flags and enum labels are. Resource types compare by
