@@ -1,6 +1,7 @@
 // witserve's command line: parses flags (CLI11) and hands off to the layers. Main thread only.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -123,6 +124,20 @@ Status call_component(const std::string& file, const std::string& target,
   return ok();
 }
 
+// Where the WAVE arguments of `witserve call [OPTIONS] COMPONENT EXPORT ARGS...` start in argv, or
+// argc if this is not a `call`. They are handed over verbatim, never to CLI11: a WAVE value may
+// start with '-' (`-inf`, `-1`), hold brackets and commas (`[1, 2, 3]`) or read like a
+// subcommand (an enum case `serve`). A `--` right after EXPORT is dropped.
+int wave_args_start(int argc, char** argv) {
+  int i = 1;
+  while (i < argc && argv[i][0] == '-') i += std::string(argv[i]) == "--log-level" ? 2 : 1;
+  if (i >= argc || std::string(argv[i]) != "call") return argc;
+  int positionals = 0;
+  for (++i; i < argc && positionals < 2; ++i)
+    if (argv[i][0] != '-' || positionals == 1) ++positionals;
+  return std::min(i, argc);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,7 +190,11 @@ int main(int argc, char** argv) {
     sub->add_option("--shutdown-grace", shutdown_grace,
                     "on SIGINT/SIGTERM, how long requests in flight may take, e.g. 10s (server.shutdown_grace)");
 
-  CLI11_PARSE(app, argc, argv);
+  int wave_start = wave_args_start(argc, argv);
+  std::vector<std::string> verbatim(argv + wave_start, argv + argc);
+  if (!verbatim.empty() && verbatim.front() == "--") verbatim.erase(verbatim.begin());
+  CLI11_PARSE(app, wave_start, argv);
+  if (*callc) wave_args = std::move(verbatim);
   if (!log::set_level(log_level)) {
     std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
     return 2;

@@ -151,6 +151,10 @@ struct CoreModuleDecl {
   enum class Kind : uint8_t { kImport, kType, kAlias, kExport };
   Kind kind;
   engine::ImportType import;                  // kImport (module, name, type)
+  // kImport/kExport of a func or tag whose type is an outer alias (`(alias outer $C $FT (type))`):
+  // the index in the module type's type space, resolved by the resolver (the decoder cannot see
+  // the enclosing scope).
+  std::optional<uint32_t> aliased_type;
   std::string export_name;                    // kExport
   engine::ExternType export_type;             // kExport
   std::shared_ptr<const engine::FuncType> type;  // kType (only function types are allowed)

@@ -482,10 +482,14 @@ class Decoder {
     WITSERVE_ASSIGN_OR_RETURN(uint32_t n, r.vec_length(2));
     CoreModuleType mt;
     std::vector<std::shared_ptr<const engine::FuncType>> types;  // the module type's type space
-    auto resolve = [&](engine::ExternType& t, uint32_t idx, size_t at) -> Status {
+    auto resolve = [&](CoreModuleDecl& d, engine::ExternType& t, uint32_t idx, size_t at) -> Status {
       if (!std::holds_alternative<engine::FuncType>(t) && !std::holds_alternative<engine::TagType>(t))
         return ok();
-      if (idx >= types.size() || !types[idx])
+      if (idx < types.size() && !types[idx]) {  // an outer alias: the resolver fills it in
+        d.aliased_type = idx;
+        return ok();
+      }
+      if (idx >= types.size())
         return ByteReader::error_at(at, "core type index " + std::to_string(idx) +
                                             " is not a function type of this module type");
       if (auto* f = std::get_if<engine::FuncType>(&t)) *f = *types[idx];
@@ -504,7 +508,7 @@ class Decoder {
           size_t t_at = r.offset();
           uint32_t idx = 0;
           WITSERVE_ASSIGN_OR_RETURN(d.import.type, core_extern_desc(r, &idx));
-          WITSERVE_TRY(resolve(d.import.type, idx, t_at));
+          WITSERVE_TRY(resolve(d, d.import.type, idx, t_at));
           break;
         }
         case 0x01: {
@@ -537,7 +541,7 @@ class Decoder {
           size_t t_at = r.offset();
           uint32_t idx = 0;
           WITSERVE_ASSIGN_OR_RETURN(d.export_type, core_extern_desc(r, &idx));
-          WITSERVE_TRY(resolve(d.export_type, idx, t_at));
+          WITSERVE_TRY(resolve(d, d.export_type, idx, t_at));
           break;
         }
         default:

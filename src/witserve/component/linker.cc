@@ -8,254 +8,13 @@
 
 #include "witserve/component/canonical_abi.h"
 #include "witserve/component/decoder.h"
+#include "witserve/component/linker_rt.h"
 
 namespace witserve::component {
 
-using K = ExternType::Kind;
-using engine::Val;
-using engine::ValType;
+using namespace rt;
 
 namespace {
-
-Error link_error(const std::string& what) { return Error(ErrorKind::kLink, what); }
-Error trap(const std::string& what) { return Error(ErrorKind::kTrap, what); }
-
-struct RtFunc {
-  const FuncType* type;
-  std::function<Result<std::optional<Value>>(std::span<const Value>)> call;
-  // Lifted functions only: the same call with the lowering and lifting supplied by the caller.
-  std::function<Status(const ComponentInstance::LowerFn&, const ComponentInstance::LiftFn&)> raw;
-};
-
-struct RtInstance;
-struct Scope;
-
-struct ComponentRef {
-  const ResolvedComponent* rc = nullptr;
-  Scope* definer = nullptr;  // the scope its outer aliases resolve against
-};
-
-struct RtItem {
-  K kind = K::kFunc;
-  std::shared_ptr<RtFunc> func;
-  std::shared_ptr<RtInstance> instance;
-  const ResourceType* resource = nullptr;  // a type item that is a resource: its runtime identity
-  TypeRef value = nullptr;
-  ComponentRef component;
-  std::shared_ptr<const engine::Module> core_module;
-};
-
-struct RtInstance {
-  std::vector<std::pair<std::string, RtItem>> items;
-  const RtItem* find(std::string_view name) const {
-    for (const auto& [n, i] : items)
-      if (n == name) return &i;
-    return nullptr;
-  }
-};
-
-struct CoreRt {
-  std::unique_ptr<engine::Instance> instance;
-  std::vector<std::pair<std::string, engine::Extern>> items;  // inline export instances
-  std::optional<engine::Extern> find(const std::string& name) const {
-    if (instance) return instance->get_export(name);
-    for (const auto& [n, e] : items)
-      if (n == name) return e;
-    return std::nullopt;
-  }
-};
-
-template <typename T>
-Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
-  if (i >= v.size()) return Error(ErrorKind::kInternal, std::string(what) + " index out of range at run time");
-  return v[i];
-}
-
-}  // namespace
-
-struct ComponentInstance::Impl {
-  std::shared_ptr<const CompiledComponent> cc;
-  engine::Store* store = nullptr;
-  const Linker* linker = nullptr;
-  std::vector<std::unique_ptr<Scope>> scopes;
-  std::vector<HostHandle> host;
-  std::shared_ptr<RtInstance> exports;
-  // Destructors and implementing scopes of resources the components define.
-  std::unordered_map<const ResourceType*, std::pair<Scope*, std::shared_ptr<engine::Func>>> implementers;
-  std::unordered_map<const ResourceType*, std::function<void(uint32_t)>> host_drops;
-
-  uint32_t add_host(HostHandle h) {
-    h.live = true;
-    for (uint32_t i = 0; i < host.size(); ++i)
-      if (!host[i].live) { host[i] = h; return i; }
-    host.push_back(h);
-    return uint32_t(host.size() - 1);
-  }
-
-  Status destroy(const ResourceType* r, uint32_t rep) {
-    if (auto it = implementers.find(r); it != implementers.end()) {
-      if (it->second.second) {
-        Val arg = Val::i32(int32_t(rep));
-        return it->second.second->call(std::span<const Val>(&arg, 1), {});
-      }
-      return ok();
-    }
-    if (auto it = host_drops.find(r); it != host_drops.end() && it->second) it->second(rep);
-    return ok();
-  }
-
-  Result<std::shared_ptr<RtInstance>> instantiate(Scope& scope, const std::map<std::string, RtItem>* args);
-};
-
-namespace {
-
-// One component instance's runtime index spaces and its table of guest resource handles.
-struct Scope final : ResourceHooks {
-  ComponentInstance::Impl* impl = nullptr;
-  Scope* parent = nullptr;
-  const ResolvedComponent* rc = nullptr;
-
-  std::vector<RtItem> types;
-  std::vector<std::shared_ptr<RtFunc>> funcs;
-  std::vector<std::shared_ptr<RtInstance>> instances;
-  std::vector<ComponentRef> components;
-  std::vector<std::shared_ptr<engine::Func>> core_funcs;
-  std::vector<std::shared_ptr<engine::Table>> core_tables;
-  std::vector<std::shared_ptr<engine::Memory>> core_memories;
-  std::vector<std::shared_ptr<engine::Global>> core_globals;
-  std::vector<std::shared_ptr<const engine::Module>> core_modules;
-  std::vector<std::shared_ptr<CoreRt>> core_instances;
-  size_t nested_seen = 0;
-
-  // Static resource types (as the resolver made them) -> the runtime resource they stand for.
-  std::unordered_map<const ResourceType*, const ResourceType*> rmap;
-  const ResourceType* rt(const ResourceType* r) const {
-    auto it = rmap.find(r);
-    return it == rmap.end() ? r : it->second;
-  }
-  void bind(const ResourceType* static_r, const ResourceType* runtime_r) {
-    if (static_r && runtime_r && static_r != runtime_r) rmap[static_r] = runtime_r;
-  }
-
-  struct Entry {
-    const ResourceType* type;
-    uint32_t rep;
-    bool own;
-    bool live;
-  };
-  std::vector<Entry> handles{Entry{nullptr, 0, false, false}};  // index 0 is never valid
-  // Spec state of this component instance: a trap leaves it unusable; it cannot be re-entered
-  // while a call into it runs; borrowed handles lent to it by a call must be dropped before that
-  // call returns (`lent` lists them for the call in progress).
-  bool trapped = false;
-  bool entered = false;
-  std::vector<uint32_t>* lent = nullptr;
-
-  uint32_t add(Entry e) {
-    e.live = true;
-    for (uint32_t i = 1; i < handles.size(); ++i)
-      if (!handles[i].live) { handles[i] = e; return i; }
-    handles.push_back(e);
-    return uint32_t(handles.size() - 1);
-  }
-  Result<Entry*> get(const ResourceType* r, uint32_t i) {
-    if (i == 0 || i >= handles.size() || !handles[i].live)
-      return trap("unknown resource handle " + std::to_string(i));
-    if (handles[i].type != r)
-      return trap("handle " + std::to_string(i) + " is a " + handles[i].type->name + ", not a " + r->name);
-    return &handles[i];
-  }
-  bool implements(const ResourceType* r) const {
-    auto it = impl->implementers.find(r);
-    return it != impl->implementers.end() && it->second.first == this;
-  }
-
-  // ResourceHooks: guest handle <-> host handle.
-  Result<uint32_t> lift_own(const ResourceType* r, uint32_t i) override {
-    WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
-    if (!e->own) return trap("handle " + std::to_string(i) + " is borrowed, an owned handle was expected");
-    e->live = false;
-    return impl->add_host({e->type, e->rep, true, true});
-  }
-  Result<uint32_t> lift_borrow(const ResourceType* r, uint32_t i) override {
-    WITSERVE_ASSIGN_OR_RETURN(Entry * e, get(rt(r), i));
-    return impl->add_host({e->type, e->rep, false, true});
-  }
-  Result<uint32_t> lower_own(const ResourceType* r, uint32_t h) override {
-    const ResourceType* want = rt(r);
-    if (h >= impl->host.size() || !impl->host[h].live || !impl->host[h].own || impl->host[h].type != want)
-      return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not an owned " + want->name);
-    impl->host[h].live = false;
-    return add({want, impl->host[h].rep, true, true});
-  }
-  Result<uint32_t> lower_borrow(const ResourceType* r, uint32_t h) override {
-    const ResourceType* want = rt(r);
-    if (h >= impl->host.size() || !impl->host[h].live || impl->host[h].type != want)
-      return Error(ErrorKind::kInvalidArgument, "host handle " + std::to_string(h) + " is not a " + want->name);
-    uint32_t rep = impl->host[h].rep;
-    if (implements(want)) return rep;  // the implementation sees its own representation
-    uint32_t index = add({want, rep, false, true});
-    if (lent) lent->push_back(index);
-    return index;
-  }
-
-  Result<RtItem> item(ast::SortIdx si) {
-    RtItem out;
-    switch (si.kind.sort) {
-      case ast::Sort::kFunc: {
-        out.kind = K::kFunc;
-        WITSERVE_ASSIGN_OR_RETURN(out.func, at(funcs, si.index, "func"));
-        return out;
-      }
-      case ast::Sort::kInstance: {
-        out.kind = K::kInstance;
-        WITSERVE_ASSIGN_OR_RETURN(out.instance, at(instances, si.index, "instance"));
-        return out;
-      }
-      case ast::Sort::kType:
-        return at(types, si.index, "type");
-      case ast::Sort::kComponent: {
-        out.kind = K::kComponent;
-        WITSERVE_ASSIGN_OR_RETURN(out.component, at(components, si.index, "component"));
-        return out;
-      }
-      case ast::Sort::kCore: {
-        if (si.kind.core != ast::CoreSort::kModule) break;
-        out.kind = K::kCoreModule;
-        WITSERVE_ASSIGN_OR_RETURN(out.core_module, at(core_modules, si.index, "core module"));
-        return out;
-      }
-      case ast::Sort::kValue:
-        break;
-    }
-    return Error(ErrorKind::kUnsupported, "value items are not supported");
-  }
-
-  void push(const RtItem& i, const ExternType* static_type) {
-    switch (i.kind) {
-      case K::kFunc: funcs.push_back(i.func); break;
-      case K::kInstance: instances.push_back(i.instance); break;
-      case K::kType: {
-        if (static_type && static_type->resource) bind(static_type->resource, i.resource);
-        types.push_back(i);
-        break;
-      }
-      case K::kComponent: components.push_back(i.component); break;
-      case K::kCoreModule: core_modules.push_back(i.core_module); break;
-      case K::kValue: break;
-    }
-  }
-
-  // Binds the abstract resources of a static instance type to those of the runtime instance.
-  void bind_instance(const InstanceType* st, const RtInstance& inst) {
-    for (const auto& e : st->exports) {
-      const RtItem* got = inst.find(e.name);
-      if (!got) continue;
-      if (e.type.kind == K::kType && e.type.resource) bind(e.type.resource, got->resource);
-      if (e.type.kind == K::kInstance && got->instance) bind_instance(e.type.instance, *got->instance);
-    }
-  }
-};
 
 Result<engine::Extern> core_item(Scope& s, ast::CoreSortIdx i) {
   switch (i.sort) {
@@ -284,7 +43,7 @@ Status push_core(Scope& s, const engine::Extern& e, ast::CoreSort sort) {
     default:
       break;
   }
-  return Error(ErrorKind::kInternal, "core export has an unexpected kind at run time");
+  return link_error(std::string("core export is not a ") + ast::to_string(sort) + " as its importer requires");
 }
 
 CanonOptions canon_options(Scope& s, const ast::CanonOpts& o) {
@@ -382,10 +141,10 @@ std::shared_ptr<RtFunc> host_func(
         std::span<const Value> call_args = args;
         if (params_hold) {
           HandleMap to_rep = [ip](TypeRef t, uint32_t h, const ResourceType* r) -> Result<Value> {
-            if (h >= ip->host.size() || !ip->host[h].live || ip->host[h].type != r)
-              return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
-            uint32_t rep = ip->host[h].rep;
-            if (t->kind == TypeKind::kOwn) ip->host[h].live = false;
+            HostHandle* hh = ip->host.get(h);
+            if (!hh || hh->type != r) return trap("host resource handle " + std::to_string(h) + " is not a " + r->name);
+            uint32_t rep = hh->rep;
+            if (t->kind == TypeKind::kOwn) ip->host.remove(h);
             return t->kind == TypeKind::kOwn ? Value::own(rep) : Value::borrow(rep);
           };
           a.reserve(args.size());
@@ -399,7 +158,8 @@ std::shared_ptr<RtFunc> host_func(
         WITSERVE_ASSIGN_OR_RETURN(auto result, fn(*type, call_args));
         if (result && result_holds) {
           HandleMap to_handle = [ip](TypeRef, uint32_t rep, const ResourceType* r) -> Result<Value> {
-            return Value::own(ip->add_host({r, rep, true, true}));
+            WITSERVE_ASSIGN_OR_RETURN(uint32_t h, ip->add_host({r, rep, true, true}));
+            return Value::own(h);
           };
           WITSERVE_ASSIGN_OR_RETURN(result, map_host_handles(*result, type->result, host_rt, to_handle));
         }
@@ -430,7 +190,7 @@ Status call_lifted_raw(Scope& s, engine::Func& core, engine::Func* post, const F
                        const CanonOptions& opts, const ComponentInstance::LowerFn& lower,
                        const ComponentInstance::LiftFn& lift) {
   if (s.trapped) return trap("the component instance trapped earlier and cannot be called again");
-  if (s.entered) return trap("the component instance cannot be re-entered while a call into it runs");
+  if (s.entered) return trap("cannot enter component instance: a call into it is still running");
   std::vector<uint32_t> lent;
   struct Enter {
     Scope& s;
@@ -455,7 +215,7 @@ Status call_lifted_raw(Scope& s, engine::Func& core, engine::Func* post, const F
     if (auto st = post->call(core_results, {}); !st.ok()) return guest_failed(std::move(st).error());
   }
   for (uint32_t index : lent) {
-    if (index < s.handles.size() && s.handles[index].live && !s.handles[index].own) {
+    if (const Scope::Entry* e = s.handles.get(index); e && !e->own) {
       s.trapped = true;
       return trap("borrowed handle " + std::to_string(index) + " was not dropped before the call returned");
     }
@@ -655,7 +415,13 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
               if (t.resource->dtor_core_func) {
                 WITSERVE_ASSIGN_OR_RETURN(dtor, at(s.core_funcs, *t.resource->dtor_core_func, "core func"));
               }
-              implementers[t.resource] = {&s, dtor};
+              // Each instance of a component defines its own resource type: a second instance
+              // gets a fresh identity, so handles and representations never mix between them.
+              if (implementers.count(t.resource)) {
+                i.resource = runtime_types.new_resource(t.resource->name, true, t.resource->dtor_core_func);
+                s.bind(t.resource, i.resource);
+              }
+              implementers[i.resource] = {&s, dtor};
             }
             s.types.push_back(i);
           } else if constexpr (std::is_same_v<D, ast::CanonDef>) {
@@ -684,10 +450,21 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 WITSERVE_ASSIGN_OR_RETURN(auto callee, at(s.funcs, d.func, "func"));
                 const FuncType* type = st.funcs.at(d.func);
                 CanonOptions opts = canon_options(s, d.opts);
+                Scope* sp = &s;
                 s.core_funcs.push_back(store->host_func(
-                    type->core_lower(), [callee, type, opts](std::span<const Val> args, std::span<Val> results) -> Status {
+                    type->core_lower(), [callee, type, opts, sp](std::span<const Val> args, std::span<Val> results) -> Status {
                       CanonContext cx(opts);
+                      // Borrows lifted from the caller's table are lent for the duration of the call.
+                      std::vector<Scope::Lend> lends;
+                      struct Lending {
+                        Scope& s;
+                        std::vector<Scope::Lend>& lends;
+                        std::vector<Scope::Lend>* saved;
+                        Lending(Scope& sc, std::vector<Scope::Lend>& l) : s(sc), lends(l), saved(sc.lending) { s.lending = &l; }
+                        ~Lending() { s.lending = saved; s.end_lends(lends); }
+                      } lending(*sp, lends);
                       WITSERVE_ASSIGN_OR_RETURN(auto values, cx.lift_params(*type, args));
+                      sp->lending = lending.saved;
                       WITSERVE_ASSIGN_OR_RETURN(auto result, callee->call(values));
                       return cx.lower_results(*type, result, args, results);
                     }));
@@ -702,7 +479,8 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 if (d.kind == CK::kResourceNew) {
                   s.core_funcs.push_back(store->host_func({{ValType::kI32}, {ValType::kI32}},
                       [sp, r](std::span<const Val> a, std::span<Val> res) -> Status {
-                        res[0] = Val::i32(int32_t(sp->add({r, uint32_t(a[0].of.i32), true, true})));
+                        WITSERVE_ASSIGN_OR_RETURN(uint32_t h, sp->add({r, uint32_t(a[0].of.i32), true, true}));
+                        res[0] = Val::i32(int32_t(h));
                         return ok();
                       }));
                 } else if (d.kind == CK::kResourceRep) {
@@ -715,10 +493,9 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                 } else {
                   s.core_funcs.push_back(store->host_func({{ValType::kI32}, {}},
                       [sp, r, self](std::span<const Val> a, std::span<Val>) -> Status {
-                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry * e, sp->get(r, uint32_t(a[0].of.i32)));
-                        e->live = false;
-                        if (!e->own) return ok();
-                        return self->destroy(e->type, e->rep);
+                        WITSERVE_ASSIGN_OR_RETURN(Scope::Entry e, sp->take(r, uint32_t(a[0].of.i32)));
+                        if (!e.own) return ok();
+                        return self->destroy(e.type, e.rep);
                       }));
                 }
                 break;
@@ -905,7 +682,7 @@ Result<ComponentInstance::RawEntry> ComponentInstance::raw_entry(std::string_vie
 }
 
 const HostHandle* ComponentInstance::host_handle(uint32_t h) const {
-  return h < impl_->host.size() && impl_->host[h].live ? &impl_->host[h] : nullptr;
+  return impl_->host.get(h);
 }
 
 Result<uint32_t> ComponentInstance::new_host_resource(const std::string& instance, const std::string& name,
@@ -916,10 +693,10 @@ Result<uint32_t> ComponentInstance::new_host_resource(const std::string& instanc
 }
 
 Status ComponentInstance::drop(uint32_t h) {
-  if (h >= impl_->host.size() || !impl_->host[h].live)
-    return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));
-  HostHandle& hh = impl_->host[h];
-  hh.live = false;
+  const HostHandle* found = impl_->host.get(h);
+  if (!found) return Error(ErrorKind::kInvalidArgument, "unknown host handle " + std::to_string(h));
+  HostHandle hh = *found;
+  impl_->host.remove(h);
   if (!hh.own) return ok();
   return impl_->destroy(hh.type, hh.rep);
 }

@@ -2,8 +2,11 @@
 #include "witserve/component/resolver.h"
 
 #include <functional>
+#include <set>
 
 #include "witserve/component/decoder.h"
+#include "witserve/component/names.h"
+#include "witserve/component/resolver_canon.h"
 #include "witserve/engine/module_info.h"
 
 namespace witserve::component {
@@ -21,26 +24,6 @@ Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
   if (i >= v.size())
     return invalid(idx(what, i) + " is out of range (there are " + std::to_string(v.size()) + ")");
   return v[i];
-}
-
-// Does a value of this type live (partly) in linear memory, so canon options need a memory?
-bool needs_memory(TypeRef t) {
-  if (!t) return false;
-  switch (t->kind) {
-    case TypeKind::kString: case TypeKind::kMap: return true;
-    case TypeKind::kList: return !t->fixed_length || needs_memory(t->element);
-    case TypeKind::kRecord:
-      for (auto& f : t->fields) if (needs_memory(f.type)) return true;
-      return false;
-    case TypeKind::kVariant: case TypeKind::kResult:
-      for (auto& c : t->cases) if (needs_memory(c.type)) return true;
-      return false;
-    case TypeKind::kTuple:
-      for (auto e : t->elements) if (needs_memory(e)) return true;
-      return false;
-    case TypeKind::kOption: return needs_memory(t->element);
-    default: return false;
-  }
 }
 
 struct Scope {
@@ -100,8 +83,14 @@ class Resolver {
           } else if constexpr (std::is_same_v<D, ast::RecordType>) {
             v.kind = TypeKind::kRecord;
             WITSERVE_ASSIGN_OR_RETURN(v.fields, fields(sc, d.fields));
+            std::vector<std::string> ls;
+            for (const auto& f : d.fields) ls.push_back(f.label);
+            WITSERVE_TRY(labels_ok(ls, "record field"));
           } else if constexpr (std::is_same_v<D, ast::VariantType>) {
             v.kind = TypeKind::kVariant;
+            std::vector<std::string> ls;
+            for (const auto& c : d.cases) ls.push_back(c.label);
+            WITSERVE_TRY(labels_ok(ls, "variant case"));
             for (const auto& c : d.cases) {
               WITSERVE_ASSIGN_OR_RETURN(TypeRef t, opt_val_type(sc, c.type));
               v.cases.push_back({c.label, t});
@@ -119,9 +108,11 @@ class Resolver {
           } else if constexpr (std::is_same_v<D, ast::FlagsType>) {
             v.kind = TypeKind::kFlags;
             v.labels = d.labels;
+            WITSERVE_TRY(labels_ok(d.labels, "flag"));
           } else if constexpr (std::is_same_v<D, ast::EnumType>) {
             v.kind = TypeKind::kEnum;
             v.labels = d.labels;
+            WITSERVE_TRY(labels_ok(d.labels, "enum case"));
           } else if constexpr (std::is_same_v<D, ast::OptionType>) {
             v.kind = TypeKind::kOption;
             WITSERVE_ASSIGN_OR_RETURN(v.element, val_type(sc, d.type));
@@ -145,11 +136,15 @@ class Resolver {
             FuncType f;
             f.async = d.async;
             WITSERVE_ASSIGN_OR_RETURN(f.params, fields(sc, d.params));
+            std::vector<std::string> ls;
+            for (const auto& p : d.params) ls.push_back(p.label);
+            WITSERVE_TRY(labels_ok(ls, "function parameter"));
             WITSERVE_ASSIGN_OR_RETURN(f.result, opt_val_type(sc, d.result));
             if (f.result && contains_borrow(f.result))
               return invalid("a function result may not contain a borrow handle");
             out.kind = K::kFunc;
             out.func = arena_->add(std::move(f));
+            if (std::string why = check_limits(*out.func); !why.empty()) return invalid(why);
           } else if constexpr (std::is_same_v<D, ast::ComponentType>) {
             IndexSpaces inner;
             Scope child{&inner, &sc};
@@ -178,8 +173,16 @@ class Resolver {
         },
         td.def);
     WITSERVE_TRY(st);
-    if (out.kind == K::kType && !out.value && !out.resource) out.value = arena_->add(std::move(v));
+    if (out.kind == K::kType && !out.value && !out.resource) {
+      out.value = arena_->add(std::move(v));
+      if (std::string why = check_limits(out.value); !why.empty()) return invalid(why);
+    }
     return out;
+  }
+
+  static Status labels_ok(const std::vector<std::string>& labels, const char* what) {
+    if (std::string why = check_labels(labels, what); !why.empty()) return invalid(why);
+    return ok();
   }
 
   static bool contains_borrow(TypeRef t) {
@@ -206,13 +209,44 @@ class Resolver {
   Result<const CoreModuleType*> core_module_type(Scope& sc, const ast::CoreModuleType& mt) {
     CoreModuleType out;
     std::vector<std::optional<engine::FuncType>> types;
+    // A func or tag typed by an outer-aliased function type.
+    auto typed = [&](engine::ExternType t, const std::optional<uint32_t>& aliased) -> Result<engine::ExternType> {
+      if (!aliased) return t;
+      if (*aliased >= types.size() || !types[*aliased])
+        return invalid("core type index " + std::to_string(*aliased) + " is not a function type of this module type");
+      if (auto* f = std::get_if<engine::FuncType>(&t)) *f = *types[*aliased];
+      else if (auto* g = std::get_if<engine::TagType>(&t)) g->type = *types[*aliased];
+      return t;
+    };
+    std::set<std::string> export_names;
+    std::set<std::pair<std::string, std::string>> import_names;
     for (const auto& d : mt.decls) {
+      if (d.kind == ast::CoreModuleDecl::Kind::kExport && !export_names.insert(d.export_name).second)
+        return invalid("module type: export name `" + d.export_name + "` already defined");
+      if (d.kind == ast::CoreModuleDecl::Kind::kImport) {
+        if (!import_names.insert({d.import.module, d.import.name}).second)
+          return invalid("module type: duplicate import name `" + d.import.module + ":" + d.import.name + "`");
+        if (auto* mem = std::get_if<engine::MemoryType>(&d.import.type);
+            mem && !mem->memory64 && (mem->limits.min > 65536 || (mem->limits.max && *mem->limits.max > 65536)))
+          return invalid("module type: memory size must be at most 65536 pages (4GiB)");
+      }
       switch (d.kind) {
-        case ast::CoreModuleDecl::Kind::kImport: out.imports.push_back(d.import); break;
-        case ast::CoreModuleDecl::Kind::kExport: out.exports.push_back({d.export_name, d.export_type}); break;
+        case ast::CoreModuleDecl::Kind::kImport: {
+          engine::ImportType imp = d.import;
+          WITSERVE_ASSIGN_OR_RETURN(imp.type, typed(imp.type, d.aliased_type));
+          out.imports.push_back(std::move(imp));
+          break;
+        }
+        case ast::CoreModuleDecl::Kind::kExport: {
+          WITSERVE_ASSIGN_OR_RETURN(auto t, typed(d.export_type, d.aliased_type));
+          out.exports.push_back({d.export_name, t});
+          break;
+        }
         case ast::CoreModuleDecl::Kind::kType: types.push_back(*d.type); break;
         case ast::CoreModuleDecl::Kind::kAlias: {
-          WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, d.alias.count));
+          // The module type is a scope of its own: count 1 is the component around it.
+          if (d.alias.count == 0) return invalid("a module type's outer alias must reach past the module type");
+          WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, d.alias.count - 1));
           WITSERVE_ASSIGN_OR_RETURN(auto ct, at(target->s->core_types, d.alias.index, "core type"));
           if (!std::holds_alternative<engine::FuncType>(ct))
             return invalid("a module type may only alias function types");
@@ -296,7 +330,15 @@ class Resolver {
       case K::kCoreModule: sc.s->core_modules.push_back(t.core_module); break;
       case K::kFunc: sc.s->funcs.push_back(t.func); break;
       case K::kValue: sc.s->values.push_back(t.value); break;
-      case K::kType: sc.s->types.push_back(t); break;
+      case K::kType: {
+        // The type index space keeps a function, component or instance type as its definition.
+        ExternType entry = t;
+        if (t.func) entry.kind = K::kFunc;
+        else if (t.instance) entry.kind = K::kInstance;
+        else if (t.component) entry.kind = K::kComponent;
+        sc.s->types.push_back(entry);
+        break;
+      }
       case K::kInstance: sc.s->instances.push_back(t.instance); break;
       case K::kComponent: sc.s->components.push_back(t.component); break;
     }
@@ -427,8 +469,9 @@ class Resolver {
       }
       case ast::Sort::kType: {
         WITSERVE_ASSIGN_OR_RETURN(out, at(sc.s->types, si.index, "type index"));
-        if (out.kind != K::kType)
-          return invalid(idx("type index", si.index) + " is not a value or resource type");
+        // A function, component or instance type passed or exported as a type (not as an
+        // item of that type): a kType that carries it.
+        if (out.kind != K::kType) out.kind = K::kType;
         return out;
       }
       case ast::Sort::kInstance: {
@@ -455,6 +498,7 @@ class Resolver {
 
   Status decls(Scope& sc, const std::vector<ast::Decl>& ds, std::vector<NamedExtern>* imports,
                std::vector<NamedExtern>* exports) {
+    NameScope names;
     for (const auto& d : ds) {
       switch (d.kind) {
         case ast::Decl::Kind::kCoreType:
@@ -471,12 +515,12 @@ class Resolver {
         case ast::Decl::Kind::kImport:
         case ast::Decl::Kind::kExport: {
           WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.extern_type, d.name.name));
+          bool is_import = d.kind == ast::Decl::Kind::kImport;
+          if (std::string why = names.add(d.name.name, t, is_import, d.name.implements.has_value()); !why.empty())
+            return invalid(why);
           name_type(t, d.name.name);
           push(sc, t);
-          auto* list = d.kind == ast::Decl::Kind::kImport ? imports : exports;
-          for (const auto& existing : *list)
-            if (existing.name == d.name.name) return invalid("'" + d.name.name + "' is declared twice");
-          list->push_back({d.name.name, t});
+          (is_import ? imports : exports)->push_back({d.name.name, t});
           break;
         }
       }
@@ -494,95 +538,14 @@ class Resolver {
     return ok();
   }
 
-  Status canon_opts(Scope& sc, const ast::CanonOpts& o, bool memory_needed, bool realloc_needed,
-                    const std::string& what) {
-    if (o.memory) {
-      WITSERVE_ASSIGN_OR_RETURN(auto m, at(sc.s->core_memories, *o.memory, "core memory"));
-      if (m.memory64) return invalid(what + ": 64-bit memories are not supported");
-    } else if (memory_needed) {
-      return invalid(what + ": the signature passes data through memory but no memory option is given");
-    }
-    if (o.realloc) {
-      WITSERVE_ASSIGN_OR_RETURN(auto ft, at(sc.s->core_funcs, *o.realloc, "core func"));
-      engine::FuncType want{{ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32}, {ValType::kI32}};
-      if (ft != want)
-        return invalid(what + ": realloc must have type " + engine::to_string(want) + ", has " +
-                       engine::to_string(ft));
-    } else if (realloc_needed) {
-      return invalid(what + ": values must be allocated in guest memory but no realloc option is given");
-    }
-    if (o.async || o.callback) {
-      unsupported_->push_back(what + " uses the async ABI");
-    }
-    return ok();
-  }
-
-  Status canon(Scope& sc, const ast::CanonDef& c) {
-    using CK = ast::CanonDef::Kind;
-    switch (c.kind) {
-      case CK::kLift: {
-        WITSERVE_ASSIGN_OR_RETURN(auto core, at(sc.s->core_funcs, c.func, "core func"));
-        WITSERVE_ASSIGN_OR_RETURN(ExternType ft, at(sc.s->types, c.type, "type index"));
-        if (ft.kind != K::kFunc) return invalid("canon lift: " + idx("type index", c.type) + " is not a function type");
-        const FuncType& f = *ft.func;
-        std::string what = "canon lift of core func " + std::to_string(c.func) + " as " + to_string(f);
-        if (!c.opts.async && core != f.core_lift())
-          return invalid(what + ": the core function has type " + engine::to_string(core) +
-                         ", the canonical ABI wants " + engine::to_string(f.core_lift()));
-        bool params_mem = f.params_spilled, results_mem = f.results_spilled;
-        for (auto& p : f.params) params_mem |= needs_memory(p.type);
-        results_mem |= needs_memory(f.result);
-        WITSERVE_TRY(canon_opts(sc, c.opts, params_mem || results_mem, params_mem, what));
-        if (c.opts.post_return) {
-          WITSERVE_ASSIGN_OR_RETURN(auto pr, at(sc.s->core_funcs, *c.opts.post_return, "core func"));
-          engine::FuncType want{f.flat_results, {}};
-          if (pr != want)
-            return invalid(what + ": post-return must have type " + engine::to_string(want) +
-                           ", has " + engine::to_string(pr));
-        }
-        sc.s->funcs.push_back(ft.func);
-        return ok();
-      }
-      case CK::kLower: {
-        WITSERVE_ASSIGN_OR_RETURN(const FuncType* f, at(sc.s->funcs, c.func, "func"));
-        std::string what = "canon lower of func " + std::to_string(c.func) + " (" + to_string(*f) + ")";
-        if (c.opts.post_return) return invalid(what + ": post-return is only allowed on canon lift");
-        bool params_mem = f->params_spilled, results_mem = f->results_spilled;
-        for (auto& p : f->params) params_mem |= needs_memory(p.type);
-        bool results_alloc = needs_memory(f->result);
-        results_mem |= results_alloc;
-        WITSERVE_TRY(canon_opts(sc, c.opts, params_mem || results_mem, results_alloc, what));
-        sc.s->core_funcs.push_back(f->core_lower());
-        return ok();
-      }
-      case CK::kResourceNew:
-      case CK::kResourceRep: {
-        WITSERVE_ASSIGN_OR_RETURN(const ResourceType* r, resource_at(sc, c.type));
-        if (!r->defined)
-          return invalid(std::string(c.kind == CK::kResourceNew ? "resource.new" : "resource.rep") +
-                         " needs a resource this component defines; " + idx("type index", c.type) +
-                         " is imported");
-        sc.s->core_funcs.push_back({{ValType::kI32}, {ValType::kI32}});
-        return ok();
-      }
-      case CK::kResourceDrop: {
-        WITSERVE_TRY(resource_at(sc, c.type));
-        sc.s->core_funcs.push_back({{ValType::kI32}, {}});
-        return ok();
-      }
-      case CK::kOther:
-        unsupported_->push_back("canonical built-in " + std::to_string(c.opcode) +
-                                " (async, threads or error-context)");
-        sc.s->core_funcs.push_back({});
-        return ok();
-    }
-    return ok();
-  }
+  Status canon(Scope& sc, const ast::CanonDef& c) { return resolve_canon(*sc.s, c, unsupported_); }
 
   Status core_instance(Scope& sc, const ast::CoreInstanceDef& d) {
     CoreInstanceType out;
     if (!d.is_instantiate) {
+      std::set<std::string> names;
       for (const auto& e : d.exports) {
+        if (!names.insert(e.name).second) return invalid("core instance export name `" + e.name + "` already defined");
         WITSERVE_ASSIGN_OR_RETURN(auto t, core_item(sc, e.item));
         out.exports.emplace_back(e.name, t);
       }
@@ -591,6 +554,12 @@ class Resolver {
     }
     WITSERVE_ASSIGN_OR_RETURN(const CoreModuleType* m, at(sc.s->core_modules, d.module, "core module"));
     std::string what = "instantiating core module " + std::to_string(d.module);
+    std::set<std::string> arg_names;
+    for (const auto& a : d.args) {
+      if (!arg_names.insert(a.name).second)
+        return invalid(what + ": duplicate module instantiation argument named `" + a.name + "`");
+      WITSERVE_TRY(at(sc.s->core_instances, a.instance, "core instance"));
+    }
     for (const auto& imp : m->imports) {
       const ast::CoreInstantiateArg* arg = nullptr;
       for (const auto& a : d.args)
@@ -610,6 +579,9 @@ class Resolver {
         if (have != *want)
           return invalid(what + ": import '" + imp.module + "' '" + imp.name + "' wants " +
                          engine::to_string(*want) + ", was given " + engine::to_string(have));
+      } else if (!core_extern_fits(*got, imp.type)) {
+        return invalid(what + ": import '" + imp.module + "' '" + imp.name + "': the " +
+                       engine::to_string(engine::kind_of(*got)) + " given does not match the type it is imported with");
       }
     }
     for (const auto& e : m->exports) out.exports.emplace_back(e.name, e.type);
@@ -620,8 +592,10 @@ class Resolver {
   Status instance(Scope& sc, const ast::InstanceDef& d) {
     InstanceType out;
     if (!d.is_instantiate) {
+      NameScope names;
       for (const auto& e : d.exports) {
         WITSERVE_ASSIGN_OR_RETURN(ExternType t, item(sc, e.item));
+        if (std::string why = names.add(e.name.name, t, false); !why.empty()) return invalid(why);
         name_type(t, e.name.name);
         out.exports.push_back({e.name.name, t});
       }
@@ -630,6 +604,12 @@ class Resolver {
     }
     WITSERVE_ASSIGN_OR_RETURN(const ComponentType* c, at(sc.s->components, d.component, "component"));
     std::string what = "instantiating component " + std::to_string(d.component);
+    std::set<std::string> arg_keys;
+    for (const auto& a : d.args) {
+      if (!arg_keys.insert(uniqueness_key(a.name)).second)
+        return invalid(what + ": instantiation argument `" + a.name + "` conflicts with a previous argument");
+      WITSERVE_TRY(item(sc, a.item));
+    }
     Matcher m;
     for (const auto& imp : c->imports) {
       const ast::InstantiateArg* arg = nullptr;
@@ -722,6 +702,7 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
   out->arena = arena_;
   Scope sc{&out->spaces, parent};
   ComponentType ct;
+  NameScope names;
   size_t def_index = 0;
   for (const auto& def : c->defs) {
     Status st = std::visit(
@@ -729,6 +710,11 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
           using D = std::decay_t<decltype(d)>;
           if constexpr (std::is_same_v<D, ast::CoreModuleDef>) {
             WITSERVE_ASSIGN_OR_RETURN(auto info, engine::read_module_info(d.bytes, d.offset));
+            // Two-level import names must differ: a component's core modules import by both.
+            std::set<std::pair<std::string, std::string>> seen;
+            for (const auto& imp : info.imports)
+              if (!seen.insert({imp.module, imp.name}).second)
+                return invalid("core module: duplicate import name `" + imp.module + ":" + imp.name + "`");
             sc.s->core_modules.push_back(arena_->add(CoreModuleType{info.imports, info.exports}));
           } else if constexpr (std::is_same_v<D, ast::CoreInstanceDef>) {
             WITSERVE_TRY(core_instance(sc, d));
@@ -753,9 +739,9 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
             for (uint32_t i = 0; i < d.results; ++i) sc.s->values.push_back(arena_->primitive(TypeKind::kBool));
           } else if constexpr (std::is_same_v<D, ast::ImportDef>) {
             WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.type, d.name.name));
+            if (std::string why = names.add(d.name.name, t, true, d.name.implements.has_value()); !why.empty())
+              return invalid("import: " + why);
             name_type(t, d.name.name);
-            for (const auto& existing : ct.imports)
-              if (existing.name == d.name.name) return invalid("import '" + d.name.name + "' is declared twice");
             push(sc, t);
             ct.imports.push_back({d.name.name, t});
           } else if constexpr (std::is_same_v<D, ast::ExportDef>) {
@@ -770,9 +756,9 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
                 ascribed.resource = t.resource;  // an exported (sub resource) is the resource itself
               t = ascribed;
             }
+            if (std::string why = names.add(d.name.name, t, false, d.name.implements.has_value()); !why.empty())
+              return invalid("export: " + why);
             name_type(t, d.name.name);
-            for (const auto& existing : ct.exports)
-              if (existing.name == d.name.name) return invalid("export '" + d.name.name + "' is declared twice");
             push(sc, t);
             ct.exports.push_back({d.name.name, t});
           } else if constexpr (std::is_same_v<D, ast::ValueDef>) {

@@ -10,9 +10,15 @@ namespace {
 
 using engine::ValType;
 
-uint32_t align_to(uint32_t n, uint32_t a) { return (n + a - 1) / a * a; }
+uint64_t align_to(uint64_t n, uint64_t a) { return (n + a - 1) / a * a; }
 
 uint32_t num_i32_flags(size_t labels) { return uint32_t((labels + 31) / 32); }
+
+// Sizes saturate here, far above any limit, so that no product or sum overflows before the
+// resolver refuses the type (kMaxValueByteSize).
+constexpr uint64_t kSizeCap = uint64_t(1) << 40;
+uint64_t sat(uint64_t n) { return std::min(n, kSizeCap); }
+uint64_t sat_mul(uint64_t a, uint64_t b) { return b != 0 && a > kSizeCap / b ? kSizeCap : sat(a * b); }
 
 ValType join(ValType a, ValType b) {
   if (a == b) return a;
@@ -40,111 +46,162 @@ PrimLayout prim_layout(TypeKind k) {
   }
 }
 
-// Variant layout over case payloads (null = no payload), shared by variant, option and result.
-void variant_layout(ValueType& t, const std::vector<TypeRef>& payloads, size_t ncases) {
+// elem_size and alignment (CanonicalABI.md) for 32-bit (`p64` false) or 64-bit pointers, from
+// the members' layouts computed when they were made.
+struct Layout {
+  uint64_t size;
+  uint32_t align;
+};
+
+Layout layout_of(TypeRef m, bool p64) { return p64 ? Layout{m->size64, m->align64} : Layout{m->size, m->align}; }
+
+Layout record_layout(const std::vector<TypeRef>& members, bool p64) {
+  uint64_t s = 0;
+  uint32_t a = 1;
+  for (TypeRef m : members) {
+    Layout l = layout_of(m, p64);
+    s = sat(align_to(s, l.align) + l.size);
+    a = std::max(a, l.align);
+  }
+  return {sat(align_to(s, a)), a};
+}
+
+// Variant layout over case payloads (null = no payload), shared by variant, option, result, enum.
+Layout variant_layout(const std::vector<TypeRef>& payloads, size_t ncases, bool p64) {
   uint32_t disc = discriminant_size(ncases);
-  uint32_t max_case_align = 1, max_case_size = 0;
-  std::vector<ValType> flat;
+  uint32_t max_case_align = 1;
+  uint64_t max_case_size = 0;
   for (TypeRef p : payloads) {
     if (!p) continue;
-    max_case_align = std::max(max_case_align, p->align);
-    max_case_size = std::max(max_case_size, p->size);
-    for (size_t i = 0; i < p->flat.size(); ++i) {
-      if (i < flat.size()) flat[i] = join(flat[i], p->flat[i]);
-      else flat.push_back(p->flat[i]);
-    }
+    Layout l = layout_of(p, p64);
+    max_case_align = std::max(max_case_align, l.align);
+    max_case_size = std::max(max_case_size, l.size);
   }
-  t.align = std::max(disc, max_case_align);
-  t.size = align_to(align_to(disc, max_case_align) + max_case_size, t.align);
-  t.flat = {ValType::kI32};
-  t.flat.insert(t.flat.end(), flat.begin(), flat.end());
+  uint32_t align = std::max(disc, max_case_align);
+  return {sat(align_to(align_to(disc, max_case_align) + max_case_size, align)), align};
 }
 
-void record_layout(ValueType& t, const std::vector<TypeRef>& members) {
-  uint32_t s = 0, a = 1;
-  t.flat.clear();
-  for (TypeRef m : members) {
-    s = align_to(s, m->align);
-    s += m->size;
-    a = std::max(a, m->align);
-    t.flat.insert(t.flat.end(), m->flat.begin(), m->flat.end());
-  }
-  t.align = a;
-  t.size = align_to(s, a);
+std::vector<TypeRef> payloads(const ValueType& t) {
+  std::vector<TypeRef> p;
+  for (auto& c : t.cases) p.push_back(c.type);
+  return p;
 }
 
-void compute_layout(ValueType& t) {
-  if (t.is_primitive()) {
-    auto p = prim_layout(t.kind);
-    t.size = p.size;
-    t.align = p.size == 8 && t.kind == TypeKind::kString ? 4 : p.size;
-    if (t.kind == TypeKind::kErrorContext) t.align = 4;
-    t.flat = p.flat;
-    return;
-  }
+std::vector<TypeRef> members(const ValueType& t) {
+  if (t.kind == TypeKind::kTuple) return t.elements;
+  std::vector<TypeRef> m;
+  for (auto& f : t.fields) m.push_back(f.type);
+  return m;
+}
+
+Layout layout(const ValueType& t, bool p64) {
+  uint32_t ptr = p64 ? 8 : 4;
   switch (t.kind) {
-    case TypeKind::kRecord: {
-      std::vector<TypeRef> m;
-      for (auto& f : t.fields) m.push_back(f.type);
-      record_layout(t, m);
-      break;
-    }
-    case TypeKind::kTuple:
-      record_layout(t, t.elements);
-      break;
-    case TypeKind::kVariant: {
-      std::vector<TypeRef> p;
-      for (auto& c : t.cases) p.push_back(c.type);
-      variant_layout(t, p, t.cases.size());
-      break;
-    }
-    case TypeKind::kOption:
-      variant_layout(t, {nullptr, t.element}, 2);
-      break;
-    case TypeKind::kResult:
-      variant_layout(t, {t.cases[0].type, t.cases[1].type}, 2);
-      break;
-    case TypeKind::kEnum:
-      variant_layout(t, {}, t.labels.size());
-      break;
+    case TypeKind::kString: return {2u * ptr, ptr};
+    case TypeKind::kErrorContext: return {4, 4};
+    case TypeKind::kRecord: case TypeKind::kTuple: return record_layout(members(t), p64);
+    case TypeKind::kVariant: case TypeKind::kOption: case TypeKind::kResult:
+      return variant_layout(payloads(t), t.cases.size(), p64);
+    case TypeKind::kEnum: return variant_layout({}, t.labels.size(), p64);
     case TypeKind::kFlags: {
       size_t n = t.labels.size();
-      t.size = n <= 8 ? 1 : n <= 16 ? 2 : 4 * num_i32_flags(n);
-      t.align = n <= 8 ? 1 : n <= 16 ? 2 : 4;
-      t.flat.assign(num_i32_flags(n), ValType::kI32);
-      break;
+      return {n <= 8 ? 1u : n <= 16 ? 2u : 4u * num_i32_flags(n), n <= 8 ? 1u : n <= 16 ? 2u : 4u};
     }
     case TypeKind::kList:
       if (t.fixed_length) {
-        t.align = t.element->align;
-        t.size = *t.fixed_length * t.element->size;
-        t.flat.clear();
-        for (uint32_t i = 0; i < *t.fixed_length; ++i)
-          t.flat.insert(t.flat.end(), t.element->flat.begin(), t.element->flat.end());
-      } else {
-        t.size = 8;
-        t.align = 4;
-        t.flat = {ValType::kI32, ValType::kI32};
+        Layout e = layout_of(t.element, p64);
+        return {sat_mul(*t.fixed_length, e.size), e.align};
       }
-      break;
-    case TypeKind::kMap:
-      t.size = 8;
-      t.align = 4;
-      t.flat = {ValType::kI32, ValType::kI32};
-      break;
+      return {2u * ptr, ptr};
+    case TypeKind::kMap: return {2u * ptr, ptr};
     case TypeKind::kOwn: case TypeKind::kBorrow: case TypeKind::kStream: case TypeKind::kFuture:
-      t.size = 4;
-      t.align = 4;
-      t.flat = {ValType::kI32};
-      break;
-    default:
-      break;
+      return {4, 4};
+    default: {
+      uint32_t size = prim_layout(t.kind).size;
+      return {size, size};
+    }
   }
+}
+
+void append_flat(std::vector<ValType>& flat, const std::vector<ValType>& more) {
+  for (ValType v : more) {
+    if (flat.size() >= kFlatCap) return;
+    flat.push_back(v);
+  }
+}
+
+std::vector<ValType> flatten(const ValueType& t) {
+  std::vector<ValType> flat;
+  switch (t.kind) {
+    case TypeKind::kRecord: case TypeKind::kTuple:
+      for (TypeRef m : members(t)) append_flat(flat, m->flat);
+      return flat;
+    case TypeKind::kVariant: case TypeKind::kOption: case TypeKind::kResult: case TypeKind::kEnum: {
+      std::vector<ValType> joined;
+      for (auto& c : t.cases) {
+        if (!c.type) continue;
+        for (size_t i = 0; i < c.type->flat.size(); ++i) {
+          if (i < joined.size()) joined[i] = join(joined[i], c.type->flat[i]);
+          else joined.push_back(c.type->flat[i]);
+        }
+      }
+      flat = {ValType::kI32};
+      append_flat(flat, joined);
+      return flat;
+    }
+    case TypeKind::kFlags: return std::vector<ValType>(num_i32_flags(t.labels.size()), ValType::kI32);
+    case TypeKind::kList:
+      if (t.fixed_length) {
+        for (uint32_t i = 0; i < *t.fixed_length && flat.size() < kFlatCap && !t.element->flat.empty(); ++i)
+          append_flat(flat, t.element->flat);
+        return flat;
+      }
+      return {ValType::kI32, ValType::kI32};
+    case TypeKind::kMap: return {ValType::kI32, ValType::kI32};
+    case TypeKind::kOwn: case TypeKind::kBorrow: case TypeKind::kStream: case TypeKind::kFuture:
+      return {ValType::kI32};
+    default:
+      return prim_layout(t.kind).flat;
+  }
+}
+
+// How deep `t` nests and how many nodes it has written out, from its direct members.
+void compute_shape(ValueType& t) {
+  uint32_t depth = 0;
+  uint64_t nodes = 1 + t.labels.size();
+  auto member = [&](TypeRef m) {
+    if (!m) return;
+    depth = std::max(depth, m->depth);
+    nodes = std::min(nodes + m->nodes, kSizeCap);
+  };
+  for (auto& f : t.fields) member(f.type);
+  if (t.kind != TypeKind::kOption)  // an option's one case is its element
+    for (auto& c : t.cases) member(c.type);
+  for (TypeRef e : t.elements) member(e);
+  member(t.element);
+  member(t.value);
+  t.depth = depth + 1;
+  t.nodes = nodes;
+}
+
+void compute_layout(ValueType& t) {
+  Layout l32 = layout(t, false), l64 = layout(t, true);
+  t.size = uint32_t(std::min<uint64_t>(l32.size, UINT32_MAX));
+  t.align = l32.align;
+  t.size64 = l64.size;
+  t.align64 = l64.align;
+  t.flat = flatten(t);
+  compute_shape(t);
 }
 
 void flatten_func(FuncType& f) {
   f.flat_params.clear();
-  for (auto& p : f.params) f.flat_params.insert(f.flat_params.end(), p.type->flat.begin(), p.type->flat.end());
+  f.nodes = 1;
+  for (auto& p : f.params) {
+    append_flat(f.flat_params, p.type->flat);
+    f.nodes = std::min(f.nodes + p.type->nodes, kSizeCap);
+  }
+  if (f.result) f.nodes = std::min(f.nodes + f.result->nodes, kSizeCap);
   f.params_spilled = f.flat_params.size() > kMaxFlatParams;
   if (f.params_spilled) f.flat_params = {ValType::kI32};
   f.flat_results = f.result ? f.result->flat : std::vector<ValType>{};
@@ -160,6 +217,22 @@ uint32_t discriminant_size(size_t cases) {
   if (cases <= 256) return 1;
   if (cases <= 65536) return 2;
   return 4;
+}
+
+std::string check_limits(TypeRef t) {
+  if (t->depth > kMaxTypeDepth)
+    return "type nesting is too deep (more than " + std::to_string(kMaxTypeDepth) + " levels)";
+  if (t->nodes > kMaxTypeSize)
+    return "effective type size exceeds the limit of " + std::to_string(kMaxTypeSize) + " nodes";
+  if (t->size64 >= kMaxValueByteSize)
+    return "type exceeds maximum byte size (2^28 bytes with 64-bit pointers)";
+  return {};
+}
+
+std::string check_limits(const FuncType& f) {
+  if (f.nodes > kMaxTypeSize)
+    return "effective type size exceeds the limit of " + std::to_string(kMaxTypeSize) + " nodes";
+  return {};
 }
 
 engine::FuncType FuncType::core_lift() const { return {flat_params, flat_results}; }
@@ -424,6 +497,23 @@ bool Matcher::extern_type(const ExternType& a, const ExternType& e, std::string*
     case K::kValue:
       return value(a.value, e.value, why);
     case K::kType:
+      if (e.func || e.instance || e.component) {  // a function, instance or component type itself
+        if (!a.func != !e.func || !a.instance != !e.instance || !a.component != !e.component) {
+          if (why) *why = "different kinds of type";
+          return false;
+        }
+        if (e.func) return func(*a.func, *e.func, why);
+        if (e.instance) {
+          ExternType ai = a, ei = e;
+          ai.kind = ei.kind = K::kInstance;
+          return extern_type(ai, ei, why);
+        }
+        return true;
+      }
+      if (!a.value && !a.resource) {
+        if (why) *why = "expected a value or resource type";
+        return false;
+      }
       if (e.resource) {
         if (!a.resource) {
           if (why) *why = "expected a resource type, found " + to_string(a.value);
@@ -449,12 +539,105 @@ bool Matcher::extern_type(const ExternType& a, const ExternType& e, std::string*
         }
       }
       return true;
-    case K::kComponent:
     case K::kCoreModule:
-      // Nested components and imported core modules are checked when they are instantiated.
+      return core_module(*a.core_module, *e.core_module, why);
+    case K::kComponent: {
+      // Covariant in exports; contravariant in imports: whatever the actual component imports,
+      // the expected one must promise to provide (with a type at least as specific).
+      for (const auto& want : e.component->exports) {
+        const NamedExtern* got = nullptr;
+        for (const auto& x : a.component->exports)
+          if (x.name == want.name) got = &x;
+        if (!got) {
+          if (why) *why = "missing export '" + want.name + "'";
+          return false;
+        }
+        if (!extern_type(got->type, want.type, why)) {
+          if (why) *why = "export '" + want.name + "': " + *why;
+          return false;
+        }
+      }
+      for (const auto& need : a.component->imports) {
+        const NamedExtern* given = nullptr;
+        for (const auto& x : e.component->imports)
+          if (x.name == need.name) given = &x;
+        if (!given) {
+          if (why) *why = "the component imports '" + need.name + "', which is not in the expected type";
+          return false;
+        }
+        Matcher inner;
+        if (!inner.extern_type(given->type, need.type, why)) {
+          if (why) *why = "import '" + need.name + "': " + *why;
+          return false;
+        }
+      }
       return true;
+    }
   }
   return false;
+}
+
+namespace {
+
+bool limits_fit(const engine::Limits& a, const engine::Limits& e) {
+  if (a.min < e.min) return false;
+  if (!e.max) return true;
+  return a.max && *a.max <= *e.max;
+}
+
+}  // namespace
+
+bool core_extern_fits(const engine::ExternType& a, const engine::ExternType& e) {
+  if (a.index() != e.index()) return false;
+  if (auto* am = std::get_if<engine::MemoryType>(&a)) {
+    auto& em = std::get<engine::MemoryType>(e);
+    return am->shared == em.shared && am->memory64 == em.memory64 && limits_fit(am->limits, em.limits);
+  }
+  if (auto* at = std::get_if<engine::TableType>(&a)) {
+    auto& et = std::get<engine::TableType>(e);
+    return at->element == et.element && limits_fit(at->limits, et.limits);
+  }
+  return a == e;  // functions, globals and tags: equal types
+}
+
+namespace {
+
+std::string describe(const engine::ExternType& t) {
+  if (auto* f = std::get_if<engine::FuncType>(&t)) return "func " + engine::to_string(*f);
+  return engine::to_string(engine::kind_of(t));
+}
+
+}  // namespace
+
+bool Matcher::core_module(const CoreModuleType& a, const CoreModuleType& e, std::string* why) {
+  for (const auto& want : e.exports) {
+    const engine::ExportType* got = nullptr;
+    for (const auto& x : a.exports)
+      if (x.name == want.name) got = &x;
+    if (!got) {
+      if (why) *why = "core module has no export '" + want.name + "'";
+      return false;
+    }
+    if (!core_extern_fits(got->type, want.type)) {
+      if (why) *why = "core export '" + want.name + "' is a " + describe(got->type) + ", expected a " + describe(want.type);
+      return false;
+    }
+  }
+  for (const auto& need : a.imports) {
+    const engine::ImportType* given = nullptr;
+    for (const auto& x : e.imports)
+      if (x.module == need.module && x.name == need.name) given = &x;
+    if (!given) {
+      if (why) *why = "core module imports '" + need.module + "' '" + need.name + "', which is not in the expected type";
+      return false;
+    }
+    if (!core_extern_fits(given->type, need.type)) {
+      if (why) *why = "core import '" + need.module + "' '" + need.name + "' is a " + describe(need.type) +
+                      ", the expected type gives a " + describe(given->type);
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace witserve::component

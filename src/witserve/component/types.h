@@ -23,6 +23,20 @@ namespace witserve::component {
 // Canonical ABI limits (CanonicalABI.md, "Flattening").
 inline constexpr size_t kMaxFlatParams = 16;
 inline constexpr size_t kMaxFlatResults = 1;
+// A value type's flattening is only ever used when it fits in kMaxFlatParams core values, so
+// ValueType::flat keeps at most this many entries: one more says "too many" (spill to memory).
+inline constexpr size_t kFlatCap = kMaxFlatParams + 1;
+
+// Validation limits on value types, so that no type makes loading, type checking or printing
+// use unbounded time, memory or stack:
+//  - the spec's: elem_size(t, i64) < 2^28 for every defined value type (CanonicalABI.md, "Element
+//    size"; test/validation/max-value-size.wast);
+//  - wasmtime's: types nest at most 100 deep ("type nesting is too deep"), and a type counts at
+//    most 1,000,000 nodes with every type it refers to written out (a DAG of tuples that each use
+//    the previous one twice is small in the binary but huge when walked or printed).
+inline constexpr uint64_t kMaxValueByteSize = uint64_t(1) << 28;
+inline constexpr uint32_t kMaxTypeDepth = 100;
+inline constexpr uint64_t kMaxTypeSize = 1'000'000;
 
 enum class TypeKind : uint8_t {
   kBool, kS8, kU8, kS16, kU16, kS32, kU32, kS64, kU64, kF32, kF64, kChar, kString, kErrorContext,
@@ -65,10 +79,17 @@ struct ValueType {
   std::optional<uint32_t> fixed_length;  // list<T, N>
   const ResourceType* resource = nullptr;  // own, borrow
 
-  // Canonical ABI layout, filled in by TypeArena when the type is made.
+  // Canonical ABI layout, filled in by TypeArena when the type is made. `flat` holds at most
+  // kFlatCap entries (kFlatCap means "more than kMaxFlatParams").
   uint32_t size = 0;
   uint32_t align = 1;
   std::vector<engine::ValType> flat;
+  // For validation (the limits above), also filled in by TypeArena: the element size with 64-bit
+  // pointers, how deep the type nests and how many nodes it has written out (both saturating).
+  uint64_t size64 = 0;
+  uint32_t align64 = 1;
+  uint32_t depth = 1;
+  uint64_t nodes = 1;
 
   bool is_primitive() const { return kind <= TypeKind::kErrorContext; }
 };
@@ -84,6 +105,7 @@ struct FuncType {
   std::vector<engine::ValType> flat_results;
   bool params_spilled = false;
   bool results_spilled = false;
+  uint64_t nodes = 1;  // as ValueType::nodes, over the parameters and result
   engine::FuncType core_lift() const;   // the core signature canon lift expects of its callee
   engine::FuncType core_lower() const;  // the core signature canon lower gives the importer
 };
@@ -150,6 +172,10 @@ class TypeArena {
   TypeRef prims_[size_t(TypeKind::kErrorContext) + 1] = {};
 };
 
+// Why a value type (or function type) is over the limits above, or an empty string if it is not.
+std::string check_limits(TypeRef t);
+std::string check_limits(const FuncType& f);
+
 // "string", "list<u8>", "record { a: u8, b: string }" — WIT-like, for messages and `inspect`.
 // With `names`, a type that has a name is printed as that name wherever it appears inside another
 // type (and at the top too unless `define` is set, which prints the top type's structure).
@@ -160,6 +186,11 @@ std::string to_string(const FuncType& f);
 // The Canonical ABI's despecialisation: option, result and enum as variants, tuple as record.
 // Sizes and flattening are defined over these; ValueType stores the specialised kind.
 uint32_t discriminant_size(size_t cases);
+
+// Core extern subtyping (the core spec's import matching): may a core item of type `actual` be
+// used where `expected` is wanted? Equal function, global and tag types; memory and table
+// limits within the expected ones.
+bool core_extern_fits(const engine::ExternType& actual, const engine::ExternType& expected);
 
 // Structural subtyping as the component model defines it for linking: may an item of type
 // `actual` be used where `expected` is wanted? Function parameter names are not compared (only
@@ -173,6 +204,7 @@ class Matcher {
   bool func(const FuncType& actual, const FuncType& expected, std::string* why);
   bool extern_type(const ExternType& actual, const ExternType& expected, std::string* why);
   bool resource(const ResourceType* actual, const ResourceType* expected, std::string* why);
+  bool core_module(const CoreModuleType& actual, const CoreModuleType& expected, std::string* why);
 
   // The actual resource an abstract expected one was bound to, or null.
   const ResourceType* bound(const ResourceType* expected) const;

@@ -65,8 +65,10 @@ class Printer {
               for (const auto& f : it->second) out += indent + "  " + f + "\n";
               out += indent + "}\n";
             }
-          } else {
+          } else if (e.type.value) {
             out += indent + "type " + e.name + " = " + type(e.type.value, e.type.value) + ";\n";
+          } else {
+            out += indent + "/* " + type_kind(e.type) + " */ type " + e.name + ";\n";
           }
           break;
         case K::kFunc:
@@ -84,6 +86,11 @@ class Printer {
     }
   }
 
+  // A type item that is not a value or resource type.
+  static const char* type_kind(const ExternType& t) {
+    return t.func ? "function type" : t.instance ? "instance type" : "component type";
+  }
+
   void world_item(const char* dir, const NamedExtern& e, std::string& out) {
     switch (e.type.kind) {
       case K::kFunc:
@@ -96,7 +103,8 @@ class Printer {
         break;
       case K::kType:
         if (e.type.resource) out += "  " + std::string(dir) + " /* resource */ " + e.name + ";\n";
-        else out += "  type " + e.name + " = " + type(e.type.value, e.type.value) + ";\n";
+        else if (e.type.value) out += "  type " + e.name + " = " + type(e.type.value, e.type.value) + ";\n";
+        else out += "  " + std::string(dir) + " /* " + type_kind(e.type) + " */ type " + e.name + ";\n";
         break;
       default:
         out += std::string("  ") + dir + " /* " + kind_name(e.type.kind) + " */ " + e.name + ";\n";

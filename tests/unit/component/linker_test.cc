@@ -462,7 +462,7 @@ TEST(ComponentRules, ReentryIsRefused) {
   self = inst.get();
   auto r = inst->call("via-host", std::vector<Value>{Value::string("x")});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(inner_error.find("cannot be re-entered"), std::string::npos) << inner_error;
+  EXPECT_NE(inner_error.find("cannot enter component instance"), std::string::npos) << inner_error;
 }
 
 }  // namespace
