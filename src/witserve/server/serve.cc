@@ -118,6 +118,16 @@ Status serve(ServeOptions options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (m.admin.enabled && !is_loopback(m.admin.listen.host)) {
+    if (!m.admin.allow_remote)
+      return Error(ErrorKind::kInvalidArgument,
+                   "admin: " + m.admin.listen.to_string() +
+                       " is not a loopback address: the admin API would be reachable from other machines; "
+                       "set admin.allow_remote = true in the manifest (or --admin-allow-remote) to allow it");
+    spdlog::warn("admin: the admin API listens on {}, reachable from other machines (admin.allow_remote)",
+                 m.admin.listen.to_string());
+  }
+
   WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
   auto cache = std::make_shared<runtime::ComponentCache>(engine);
   runtime::Routes routes(cache);
@@ -134,15 +144,6 @@ Status serve(ServeOptions options) {
   }
   for (const auto& r : routes.snapshot()->routes)
     if (r.component) spdlog::info("route {} -> {} ({} bytes)", r.pattern.text(), r.file.string(), r.component->size);
-  if (m.admin.enabled && !is_loopback(m.admin.listen.host)) {
-    if (!m.admin.allow_remote)
-      return Error(ErrorKind::kInvalidArgument,
-                   "admin: " + m.admin.listen.to_string() +
-                       " is not a loopback address: the admin API would be reachable from other machines; "
-                       "set admin.allow_remote = true in the manifest (or --admin-allow-remote) to allow it");
-    spdlog::warn("admin: the admin API listens on {}, reachable from other machines (admin.allow_remote)",
-                 m.admin.listen.to_string());
-  }
 
   std::optional<admin::Store> store;
   std::string token;
