@@ -3,6 +3,10 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
@@ -248,35 +252,69 @@ void handle(runtime::Routes& routes, Store& store, const AdminOptions& options, 
 }  // namespace
 
 void restore(runtime::Routes& routes, Store& store, milliseconds default_deadline) {
-  for (const auto& s : store.load()) {
+  std::vector<StoredRoute> stored = store.load();
+  std::vector<runtime::Routes::AdminEntry> entries;
+  std::vector<const StoredRoute*> sources;
+  entries.reserve(stored.size());
+  for (const auto& s : stored) {
     auto pattern = manifest::RoutePattern::parse(s.route);
     if (!pattern.ok()) {
       spdlog::error("admin: registered route {} is not a valid route: {}", s.route, pattern.error().message());
       continue;
     }
+    runtime::Routes::AdminEntry e{*pattern, nullptr, {}, {}};
     auto settings = settings_of(s);
-    auto loaded = settings.ok() ? routes.cache().load_file(store.component_path(s.sha256))
-                                : Result<std::shared_ptr<const runtime::LoadedComponent>>(settings.error());
-    if (!settings.ok()) {
-      runtime::Routes::AdminSettings defaults;
-      defaults.deadline = default_deadline;
-      settings = defaults;
+    if (settings.ok()) {
+      e.settings = std::move(*settings);
+    } else {
+      e.settings.deadline = default_deadline;
+      e.load_error = settings.error().message();
     }
-    if (loaded.ok()) {
-      if (auto st = routes.put(*pattern, *loaded, *settings); !st.ok())
-        spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
-      else
-        spdlog::info("admin: restored route {} (sha256 {})", s.route, s.sha256.substr(0, 12));
+    entries.push_back(std::move(e));
+    sources.push_back(&s);
+  }
+  // Components load on every core at once (the cache is thread-safe, each thread checks in its
+  // own scratch store), then every route is published in one table.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < entries.size();) {
+      if (!entries[i].load_error.empty()) continue;
+      auto loaded = routes.cache().load_file(store.component_path(sources[i]->sha256));
+      if (loaded.ok()) entries[i].component = *loaded;
+      else entries[i].load_error = loaded.error().message();
+    }
+  };
+  unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < n && t < entries.size(); ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!entries[i].component)
+      // Kept registered, without a component: it answers 503, the listing says why, and a POST
+      // or DELETE of the route works as for any registration.
+      spdlog::error("admin: REGISTERED ROUTE {} CANNOT BE SERVED (it answers 503; the registration is kept): "
+                    "component {}: {}", sources[i]->route, sources[i]->sha256.substr(0, 12), entries[i].load_error);
+  std::vector<std::optional<Error>> errors;
+  size_t count = entries.size();
+  std::vector<std::string> names, shas;
+  std::vector<bool> failed;
+  for (size_t i = 0; i < count; ++i) {
+    names.push_back(entries[i].pattern.text());
+    shas.push_back(sources[i]->sha256);
+    failed.push_back(!entries[i].component);
+  }
+  routes.put_many(std::move(entries), errors);
+  size_t restored = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (errors[i]) {
+      spdlog::error("admin: registered route {} not restored: {}", names[i], errors[i]->message());
       continue;
     }
-    // Kept registered, without a component: it answers 503, the listing says why, and a POST
-    // or DELETE of the route works as for any registration.
-    std::string why = loaded.error().message();
-    spdlog::error("admin: REGISTERED ROUTE {} CANNOT BE SERVED (it answers 503; the registration is kept): "
-                  "component {}: {}", s.route, s.sha256.substr(0, 12), why);
-    if (auto st = routes.put(*pattern, nullptr, *settings, why); !st.ok())
-      spdlog::error("admin: registered route {} not restored: {}", s.route, st.error().message());
+    ++restored;
+    if (!failed[i]) spdlog::info("admin: restored route {} (sha256 {})", names[i], shas[i].substr(0, 12));
   }
+  if (count) spdlog::info("admin: restored {} registered route{}", restored, restored == 1 ? "" : "s");
 }
 
 http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options) {

@@ -80,7 +80,12 @@ Result<std::shared_ptr<const LoadedComponent>> ComponentCache::load(std::vector<
   loaded->world = describe_world(loaded->compiled->resolved());
   loaded->http_export = served.http_export;
   std::lock_guard lock(mu_);
-  for (auto it = entries_.begin(); it != entries_.end();) it = it->second.expired() ? entries_.erase(it) : std::next(it);
+  // Forget entries no route holds any more, when the map has doubled since the last sweep
+  // (sweeping on every load is quadratic in a restart that restores thousands of routes).
+  if (entries_.size() >= 2 * swept_size_ + 16) {
+    for (auto it = entries_.begin(); it != entries_.end();) it = it->second.expired() ? entries_.erase(it) : std::next(it);
+    swept_size_ = entries_.size();
+  }
   entries_[hash] = loaded;
   return std::shared_ptr<const LoadedComponent>(loaded);
 }

@@ -48,6 +48,7 @@ class ComponentCache {
   std::shared_ptr<engine::Engine> engine_;
   std::mutex mu_;
   std::map<std::string, std::weak_ptr<const LoadedComponent>> entries_;
+  size_t swept_size_ = 0;  // entries_.size() after the last sweep of expired entries
 };
 
 std::string sha256_hex(std::span<const uint8_t> bytes);

@@ -138,33 +138,67 @@ Status Routes::check_put_locked(const manifest::RoutePattern& pattern) const {
   return ok();
 }
 
+Route Routes::admin_route(AdminEntry e) {
+  Route r;
+  r.pattern = e.pattern;
+  r.origin = Origin::kAdmin;
+  r.deadline = e.settings.deadline;
+  r.reuse_instance = e.settings.reuse_instance;
+  auto host = std::make_shared<HostContext>();
+  host->route = e.pattern.text();
+  host->config = std::move(e.settings.config);
+  host->grants = make_grants(e.pattern, e.settings.env, {}, e.settings.allowed_outbound_hosts);
+  r.host = host;
+  r.linker = make_host_linker(host);
+  r.component = std::move(e.component);
+  if (!r.component) r.load_error = std::move(e.load_error);
+  r.loaded_at = std::chrono::system_clock::now();
+  return r;
+}
+
+bool Routes::place(std::vector<Route>& admin, Route r) {
+  for (auto& existing : admin)
+    if (existing.pattern.shape() == r.pattern.shape()) {
+      existing = std::move(r);
+      return false;
+    }
+  admin.push_back(std::move(r));
+  return true;
+}
+
 Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
                    const AdminSettings& settings, std::string load_error) {
   std::lock_guard lock(mu_);
   WITSERVE_TRY(check_put_locked(pattern));
   std::vector<Route> admin = admin_;
-  Route r;
-  r.pattern = pattern;
-  r.origin = Origin::kAdmin;
-  r.deadline = settings.deadline;
-  r.reuse_instance = settings.reuse_instance;
-  auto host = std::make_shared<HostContext>();
-  host->route = pattern.text();
-  host->config = settings.config;
-  host->grants = make_grants(pattern, settings.env, {}, settings.allowed_outbound_hosts);
-  r.host = host;
-  r.linker = make_host_linker(host);
-  r.component = std::move(component);
-  if (!r.component) r.load_error = std::move(load_error);
-  r.loaded_at = std::chrono::system_clock::now();
-  bool replaced = false;
-  for (auto& existing : admin)
-    if (existing.pattern.shape() == pattern.shape()) {
-      existing = r;
-      replaced = true;
-    }
-  if (!replaced) admin.push_back(std::move(r));
+  place(admin, admin_route({pattern, std::move(component), settings, std::move(load_error)}));
   return publish(manifest_, std::move(admin));
+}
+
+void Routes::put_many(std::vector<AdminEntry> entries, std::vector<std::optional<Error>>& errors) {
+  errors.assign(entries.size(), std::nullopt);
+  std::lock_guard lock(mu_);
+  std::vector<Route> admin = admin_;
+  // Shapes already placed, for replacing in O(log n) rather than scanning every route each time.
+  std::map<std::string, size_t> at;
+  for (size_t i = 0; i < admin.size(); ++i) at[admin[i].pattern.shape()] = i;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (auto st = check_put_locked(entries[i].pattern); !st.ok()) {
+      errors[i] = st.error();
+      continue;
+    }
+    std::string shape = entries[i].pattern.shape();
+    Route r = admin_route(std::move(entries[i]));
+    if (auto it = at.find(shape); it != at.end()) {
+      admin[it->second] = std::move(r);
+    } else {
+      at[shape] = admin.size();
+      admin.push_back(std::move(r));
+    }
+  }
+  if (auto st = publish(manifest_, std::move(admin)); !st.ok())
+    for (auto& e : errors)
+      if (!e) e = st.error();
 }
 
 Status Routes::remove(const manifest::RoutePattern& pattern) {

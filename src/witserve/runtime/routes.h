@@ -82,6 +82,16 @@ class Routes {
   // the route without one (a registration that cannot be loaded; `load_error` says why).
   Status put(const manifest::RoutePattern& pattern, std::shared_ptr<const LoadedComponent> component,
              const AdminSettings& settings, std::string load_error = {});
+  // Many put()s, published as one new table (a restart restores thousands of registrations:
+  // one table each would cost time quadratic in their number). An entry put() would refuse is
+  // skipped and its error returned in `errors` at its index; the others are published.
+  struct AdminEntry {
+    manifest::RoutePattern pattern;
+    std::shared_ptr<const LoadedComponent> component;
+    AdminSettings settings;
+    std::string load_error;
+  };
+  void put_many(std::vector<AdminEntry> entries, std::vector<std::optional<Error>>& errors);
   // Checks whether put() would be accepted, without changing anything.
   Status check_put(const manifest::RoutePattern& pattern) const;
   // Removes the admin route with this pattern; kNotFound if there is none.
@@ -91,6 +101,10 @@ class Routes {
 
  private:
   Status publish(std::vector<Route> manifest_routes, std::vector<Route> admin_routes);
+  // The admin route for `e`, with its host context and linker.
+  static Route admin_route(AdminEntry e);
+  // Puts `r` in `admin` (replacing a route of the same shape); false if one was replaced.
+  static bool place(std::vector<Route>& admin, Route r);
   Status check_put_locked(const manifest::RoutePattern& pattern) const;
 
   std::shared_ptr<ComponentCache> cache_;

@@ -198,6 +198,7 @@ class V8Store final : public Store {
     v8::Global<v8::WasmModuleObject> object;
   };
   std::unordered_map<uint64_t, CachedModule> modules_;
+  size_t modules_swept_ = 0;  // modules_.size() after the last sweep
   std::unordered_set<HostFuncHolder*> holders_;
   std::shared_ptr<InterruptState> interrupt_ = std::make_shared<InterruptState>();
   std::optional<Error> pending_host_error_;
@@ -567,8 +568,13 @@ Result<v8::Local<v8::WasmModuleObject>> V8Store::module_object(const V8Module& m
   v8::Isolate* iso = isolate();
   auto it = modules_.find(m.id());
   if (it != modules_.end()) return it->second.object.Get(iso);
-  // Drop module objects whose Module is gone, so replaced handlers do not pin old code.
-  std::erase_if(modules_, [](const auto& kv) { return kv.second.alive.expired(); });
+  // Drop module objects whose Module is gone, so replaced handlers do not pin old code; swept
+  // when the cache has doubled since the last sweep, so a store that sees thousands of modules
+  // (a restart restoring its registry) does not rescan them all for each one.
+  if (modules_.size() >= 2 * modules_swept_ + 16) {
+    std::erase_if(modules_, [](const auto& kv) { return kv.second.alive.expired(); });
+    modules_swept_ = modules_.size();
+  }
   auto obj = v8::WasmModuleObject::FromCompiledModule(iso, m.compiled());
   if (obj.IsEmpty()) return Error(ErrorKind::kInternal, "V8 could not share a compiled module");
   modules_.emplace(m.id(), CachedModule{m.liveness(), v8::Global<v8::WasmModuleObject>(
