@@ -315,5 +315,47 @@ TEST_F(Registry, RegisteredComponentThatNoLongerLoadsIsKept) {
   EXPECT_FALSE(fs::exists(data_dir() / "components" / (sha256_hex(v1_) + ".wasm")));
 }
 
+// A large registry restarts without compiling everything first: every route is published at
+// once and serves (a request loads its own component if the background load has not reached it
+// yet), the listing shows every registration, and the background load finishes.
+TEST_F(Registry, ALargeRegistryServesWhileItsComponentsLoad) {
+  constexpr int kRoutes = 400;
+  fs::create_directories(data_dir() / "components");
+  std::string echo = read_file(test_handler("echo.wasm"));
+  json stored = json::array();
+  for (int i = 0; i < kRoutes; ++i) {
+    // A custom section makes each component distinct (its own hash, its own compile).
+    std::string payload = "n" + std::to_string(i);
+    std::string section = std::string(1, '\0') + char(payload.size() + 1) + char(1) + payload;
+    std::string bytes = echo + section;
+    std::string sha = sha256_hex(bytes);
+    write_file(data_dir() / "components" / (sha + ".wasm"), bytes);
+    stored.push_back({{"route", "/r" + std::to_string(i)}, {"sha256", sha}, {"deadline_ms", 30000},
+                      {"env", json::object()}, {"allowed_outbound_hosts", json::array()}});
+  }
+  write_file(data_dir() / "routes.json", stored.dump());
+  ServerProcess* s = start();
+  ASSERT_TRUE(s);
+  for (int i : {kRoutes - 1, 0, kRoutes / 2}) {
+    HttpResponse r = http_get(s->port(), "/r" + std::to_string(i));
+    EXPECT_EQ(r.status, 200u) << r;
+    EXPECT_TRUE(r.body.starts_with("GET /r" + std::to_string(i) + "\n")) << r;
+  }
+  json routes = list(*s);
+  size_t admin_routes = 0;
+  for (const auto& r : routes)
+    if (r["origin"] == "admin") {
+      ++admin_routes;
+      EXPECT_EQ(r["sha256"].get<std::string>().size(), 64u) << r;
+    }
+  EXPECT_EQ(admin_routes, size_t(kRoutes));
+  EXPECT_TRUE(s->wait_for_log("admin: " + std::to_string(kRoutes) + " registered components loaded in ", 60s))
+      << s->log();
+  json after = list(*s);
+  for (const auto& r : after)
+    if (r["origin"] == "admin") EXPECT_TRUE(r.contains("world") && !r.contains("loading")) << r;
+  EXPECT_EQ(http_get(s->port(), "/r7").status, 200u);
+}
+
 }  // namespace
 }  // namespace witserve::itest

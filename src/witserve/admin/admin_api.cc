@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <boost/url/parse.hpp>
@@ -53,6 +54,12 @@ json describe(const runtime::Route& r) {
     j["size"] = r.component->size;
     j["loaded_at"] = iso_time(r.loaded_at);
     j["world"] = r.component->world;
+  } else if (!r.pending_file.empty()) {
+    // Restored, its component still loading in the background: what the registry knows.
+    j["sha256"] = r.pending_file.stem().string();
+    std::error_code ec;
+    if (auto size = std::filesystem::file_size(r.pending_file, ec); !ec) j["size"] = size;
+    j["loading"] = true;
   } else {
     j["error"] = "not served (503): " + r.load_error;
   }
@@ -262,7 +269,7 @@ void restore(runtime::Routes& routes, Store& store, milliseconds default_deadlin
       spdlog::error("admin: registered route {} is not a valid route: {}", s.route, pattern.error().message());
       continue;
     }
-    runtime::Routes::AdminEntry e{*pattern, nullptr, {}, {}};
+    runtime::Routes::AdminEntry e{*pattern, nullptr, {}, {}, store.component_path(s.sha256)};
     auto settings = settings_of(s);
     if (settings.ok()) {
       e.settings = std::move(*settings);
@@ -273,28 +280,8 @@ void restore(runtime::Routes& routes, Store& store, milliseconds default_deadlin
     entries.push_back(std::move(e));
     sources.push_back(&s);
   }
-  // Components load on every core at once (the cache is thread-safe, each thread checks in its
-  // own scratch store), then every route is published in one table.
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < entries.size();) {
-      if (!entries[i].load_error.empty()) continue;
-      auto loaded = routes.cache().load_file(store.component_path(sources[i]->sha256));
-      if (loaded.ok()) entries[i].component = *loaded;
-      else entries[i].load_error = loaded.error().message();
-    }
-  };
-  unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < n && t < entries.size(); ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  for (size_t i = 0; i < entries.size(); ++i)
-    if (!entries[i].component)
-      // Kept registered, without a component: it answers 503, the listing says why, and a POST
-      // or DELETE of the route works as for any registration.
-      spdlog::error("admin: REGISTERED ROUTE {} CANNOT BE SERVED (it answers 503; the registration is kept): "
-                    "component {}: {}", sources[i]->route, sources[i]->sha256.substr(0, 12), entries[i].load_error);
+  // Every route is published at once, its component still to load (a request that comes first
+  // loads it itself); the loading goes on in the background (restore_loader).
   std::vector<std::optional<Error>> errors;
   size_t count = entries.size();
   std::vector<std::string> names, shas;
@@ -302,7 +289,7 @@ void restore(runtime::Routes& routes, Store& store, milliseconds default_deadlin
   for (size_t i = 0; i < count; ++i) {
     names.push_back(entries[i].pattern.text());
     shas.push_back(sources[i]->sha256);
-    failed.push_back(!entries[i].component);
+    failed.push_back(!entries[i].load_error.empty());
   }
   routes.put_many(std::move(entries), errors);
   size_t restored = 0;
@@ -315,6 +302,62 @@ void restore(runtime::Routes& routes, Store& store, milliseconds default_deadlin
     if (!failed[i]) spdlog::info("admin: restored route {} (sha256 {})", names[i], shas[i].substr(0, 12));
   }
   if (count) spdlog::info("admin: restored {} registered route{}", restored, restored == 1 ? "" : "s");
+}
+
+std::jthread load_restored(runtime::Routes& routes) {
+  std::vector<runtime::Routes::Loaded> todo;
+  for (const auto& r : routes.snapshot()->routes)
+    if (!r.pending_file.empty()) todo.push_back({r.pattern.text(), r.pattern.shape(), r.pending_file, nullptr, {}});
+  if (todo.empty()) return {};
+  return std::jthread([&routes, todo = std::move(todo)](std::stop_token stop) mutable {
+    auto t0 = std::chrono::steady_clock::now();
+    // On every core (the cache is thread-safe; each thread checks in its own scratch store),
+    // published in batches so routes come ready while the rest load.
+    std::atomic<size_t> next{0}, done{0};
+    std::mutex mu;
+    std::vector<runtime::Routes::Loaded> batch;
+    auto flush = [&] {
+      std::vector<runtime::Routes::Loaded> out;
+      {
+        std::lock_guard lock(mu);
+        out.swap(batch);
+      }
+      routes.fill_pending(out);
+    };
+    auto work = [&] {
+      for (size_t i; !stop.stop_requested() && (i = next.fetch_add(1)) < todo.size();) {
+        auto loaded = routes.cache().load_file(todo[i].file);
+        if (loaded.ok()) {
+          todo[i].component = *loaded;
+        } else {
+          todo[i].error = loaded.error().message();
+          // Kept registered, without a component: it answers 503, the listing says why, and a
+          // POST or DELETE of the route works as for any registration.
+          spdlog::error("admin: REGISTERED ROUTE {} CANNOT BE SERVED (it answers 503; the registration is kept): {}",
+                        todo[i].route, todo[i].error);
+        }
+        std::lock_guard lock(mu);
+        batch.push_back(std::move(todo[i]));
+        ++done;
+      }
+    };
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    std::vector<std::jthread> threads;
+    for (unsigned t = 1; t < n && t < todo.size(); ++t) threads.emplace_back(work);
+    std::jthread publisher([&](std::stop_token) {
+      while (done < todo.size() && !stop.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        flush();
+      }
+    });
+    work();
+    for (auto& t : threads) t.join();
+    publisher.join();
+    flush();
+    if (!stop.stop_requested())
+      spdlog::info("admin: {} registered component{} loaded in {} ms", todo.size(), todo.size() == 1 ? "" : "s",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+  });
 }
 
 http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options) {

@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "witserve/admin/store.h"
 #include "witserve/http/server.h"
@@ -35,6 +36,10 @@ struct AdminOptions {
 // registered without a component (its route answers 503, the listing shows why) and logged as an
 // error; the others are served.
 void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds default_deadline);
+// Loads the components of the routes restore() published, on every core, and sets them on their
+// routes in batches as they load; until then a request to such a route loads its component
+// itself. The thread stops early when asked (its destructor asks and joins).
+std::jthread load_restored(runtime::Routes& routes);
 
 http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options);
 

@@ -152,6 +152,7 @@ Route Routes::admin_route(AdminEntry e) {
   r.linker = make_host_linker(host);
   r.component = std::move(e.component);
   if (!r.component) r.load_error = std::move(e.load_error);
+  if (!r.component && r.load_error.empty()) r.pending_file = std::move(e.pending_file);
   r.loaded_at = std::chrono::system_clock::now();
   return r;
 }
@@ -171,7 +172,7 @@ Status Routes::put(const manifest::RoutePattern& pattern, std::shared_ptr<const 
   std::lock_guard lock(mu_);
   WITSERVE_TRY(check_put_locked(pattern));
   std::vector<Route> admin = admin_;
-  place(admin, admin_route({pattern, std::move(component), settings, std::move(load_error)}));
+  place(admin, admin_route({pattern, std::move(component), settings, std::move(load_error), {}}));
   return publish(manifest_, std::move(admin));
 }
 
@@ -199,6 +200,35 @@ void Routes::put_many(std::vector<AdminEntry> entries, std::vector<std::optional
   if (auto st = publish(manifest_, std::move(admin)); !st.ok())
     for (auto& e : errors)
       if (!e) e = st.error();
+}
+
+Result<std::shared_ptr<const LoadedComponent>> Routes::load_pending(const Route& route) const {
+  return cache_->load_file(route.pending_file);
+}
+
+bool Routes::any_pending() const {
+  for (const auto& r : snapshot()->routes)
+    if (!r.pending_file.empty()) return true;
+  return false;
+}
+
+void Routes::fill_pending(const std::vector<Loaded>& loaded) {
+  if (loaded.empty()) return;
+  std::lock_guard lock(mu_);
+  std::map<std::string, const Loaded*> by_shape;
+  for (const auto& l : loaded) by_shape[l.shape] = &l;
+  std::vector<Route> admin = admin_;
+  for (auto& r : admin) {
+    if (r.pending_file.empty()) continue;
+    auto it = by_shape.find(r.pattern.shape());
+    if (it == by_shape.end() || it->second->file != r.pending_file) continue;
+    r.component = it->second->component;
+    if (!r.component) r.load_error = it->second->error;
+    r.pending_file.clear();
+    r.loaded_at = std::chrono::system_clock::now();
+  }
+  if (auto st = publish(manifest_, std::move(admin)); !st.ok())
+    spdlog::error("routes: cannot publish restored routes: {}", st.error().message());
 }
 
 Status Routes::remove(const manifest::RoutePattern& pattern) {

@@ -40,6 +40,9 @@ struct Route {
   std::shared_ptr<const component::Linker> linker;  // witserve:handler/host for this route
   std::shared_ptr<const LoadedComponent> component;  // null: not loaded (load_error says why)
   std::string load_error;
+  // A registration restored at startup whose component is still being loaded in the background:
+  // a request before then loads it itself (load_pending). Empty once loaded, or for others.
+  std::filesystem::path pending_file;
   std::chrono::system_clock::time_point loaded_at;
 };
 
@@ -90,8 +93,24 @@ class Routes {
     std::shared_ptr<const LoadedComponent> component;
     AdminSettings settings;
     std::string load_error;
+    std::filesystem::path pending_file;  // no component yet: it is being loaded from this file
   };
   void put_many(std::vector<AdminEntry> entries, std::vector<std::optional<Error>>& errors);
+  // The component of a route restored before its component was loaded (Route::pending_file),
+  // from the cache, loading it if nobody has yet. Any thread.
+  Result<std::shared_ptr<const LoadedComponent>> load_pending(const Route& route) const;
+  // Sets the components of routes still pending with these files (a background load finished):
+  // one new table for the batch. A route replaced or removed since is left alone.
+  struct Loaded {
+    std::string route;  // the route's text, for messages
+    std::string shape;
+    std::filesystem::path file;
+    std::shared_ptr<const LoadedComponent> component;  // null: failed, `error` says why
+    std::string error;
+  };
+  void fill_pending(const std::vector<Loaded>& loaded);
+  // True while some route's component is still pending.
+  bool any_pending() const;
   // Checks whether put() would be accepted, without changing anything.
   Status check_put(const manifest::RoutePattern& pattern) const;
   // Removes the admin route with this pattern; kNotFound if there is none.

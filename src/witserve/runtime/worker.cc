@@ -60,9 +60,22 @@ void Worker::handle(http::Request& req, http::Response& res) {
   if (table->generation != seen_generation_) forget_unrouted(*table);
   auto match = table->router.match(path);
   if (!match) return text_response(res, 404, "no route for " + std::string(path));
-  const Route& route = table->routes[match->route];
-  if (!route.component) return text_response(res, 503, "the component of route " + route.pattern.text() + " is not loaded");
-  call_handler(route, *match, req, res);
+  const Route* route = &table->routes[match->route];
+  std::optional<Route> loaded_now;
+  if (!route->component && !route->pending_file.empty()) {
+    // Restored at startup and not loaded in the background yet: load it for this request.
+    auto component = routes_->load_pending(*route);
+    if (!component.ok()) {
+      spdlog::error("[{}] {}", route->pattern.text(), component.error().message());
+      return text_response(res, 503, "the component of route " + route->pattern.text() + " is not loaded");
+    }
+    loaded_now = *route;
+    loaded_now->component = *component;
+    route = &*loaded_now;
+  }
+  if (!route->component)
+    return text_response(res, 503, "the component of route " + route->pattern.text() + " is not loaded");
+  call_handler(*route, *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
 }

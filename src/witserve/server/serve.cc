@@ -153,6 +153,12 @@ Status serve(ServeOptions options) {
     admin::restore(routes, *store, m.server.deadline);
     WITSERVE_ASSIGN_OR_RETURN(token, admin_token(m.admin, store->dir()));
   }
+  // Registered components load in the background; a small registry is loaded before the server
+  // listens (as if it were loaded in line), a large one serves first and finishes while serving.
+  std::jthread restoring = admin::load_restored(routes);
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+       routes.any_pending() && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
   runtime::Watchdog watchdog;
   http::ServerOptions http_options = listen_options(m.server.listen, "http");
