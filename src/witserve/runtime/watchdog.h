@@ -41,6 +41,10 @@ class Watchdog {
   std::map<uint64_t, decltype(armed_)::iterator> by_ticket_;
   uint64_t next_ = 1;
   bool stop_ = false;
+  // When the thread wakes next (it sleeps at most kTick, so an idle watchdog costs a wake-up a
+  // second); arm() notifies only for an earlier deadline.
+  static constexpr std::chrono::milliseconds kTick{1000};
+  Clock::time_point wake_at_ = Clock::time_point::min();
   bool expired_ = false;
   std::atomic<bool> expired_flag_{false};
   std::thread thread_;
