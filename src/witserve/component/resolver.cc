@@ -7,6 +7,7 @@
 #include "witserve/component/decoder.h"
 #include "witserve/component/names.h"
 #include "witserve/component/resolver_canon.h"
+#include "witserve/component/visibility.h"
 #include "witserve/engine/module_info.h"
 
 namespace witserve::component {
@@ -274,7 +275,10 @@ class Resolver {
       return;
     }
     if (t.kind != K::kType) return;
-    if (t.resource) arena_->name_resource(t.resource, name);
+    if (t.resource) {
+      arena_->name_resource(t.resource, name);
+      if (t.resource->origin) arena_->name_resource(t.resource->origin, name);  // the resource it names
+    }
     if (t.value && !t.value->is_primitive()) names_->emplace_back(t.value, name);
   }
 
@@ -516,7 +520,10 @@ class Resolver {
         case ast::Decl::Kind::kExport: {
           WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.extern_type, d.name.name));
           bool is_import = d.kind == ast::Decl::Kind::kImport;
-          if (std::string why = names.add(d.name.name, t, is_import, d.name.implements.has_value()); !why.empty())
+          // Component types check visibility here; instance types when they are imported or exported.
+          if (imports) WITSERVE_TRY(visible(t, is_import, d.name.name));
+          t = visibility_.name(t, false, *arena_);
+          if (std::string why = names.add(d.name.name, t, is_import, d.name.implements); !why.empty())
             return invalid(why);
           name_type(t, d.name.name);
           push(sc, t);
@@ -595,7 +602,7 @@ class Resolver {
       NameScope names;
       for (const auto& e : d.exports) {
         WITSERVE_ASSIGN_OR_RETURN(ExternType t, item(sc, e.item));
-        if (std::string why = names.add(e.name.name, t, false); !why.empty()) return invalid(why);
+        if (std::string why = names.add(e.name.name, t, false, e.name.implements); !why.empty()) return invalid(why);
         name_type(t, e.name.name);
         out.exports.push_back({e.name.name, t});
       }
@@ -690,7 +697,14 @@ class Resolver {
     return changed ? arena_->add(std::move(v)) : t;
   }
 
+  Status visible(const ExternType& t, bool is_import, const std::string& name) const {
+    if (std::string why = visibility_.check(t, is_import); !why.empty())
+      return invalid((is_import ? "import '" : "export '") + name + "': " + why);
+    return ok();
+  }
+
   std::shared_ptr<TypeArena> arena_;
+  Visibility visibility_;
   std::vector<std::pair<const void*, std::string>>* names_;
   std::vector<std::string>* unsupported_;
 };
@@ -739,7 +753,9 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
             for (uint32_t i = 0; i < d.results; ++i) sc.s->values.push_back(arena_->primitive(TypeKind::kBool));
           } else if constexpr (std::is_same_v<D, ast::ImportDef>) {
             WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.type, d.name.name));
-            if (std::string why = names.add(d.name.name, t, true, d.name.implements.has_value()); !why.empty())
+            WITSERVE_TRY(visible(t, true, d.name.name));
+            t = visibility_.name(t, false, *arena_);
+            if (std::string why = names.add(d.name.name, t, true, d.name.implements); !why.empty())
               return invalid("import: " + why);
             name_type(t, d.name.name);
             push(sc, t);
@@ -756,7 +772,10 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
                 ascribed.resource = t.resource;  // an exported (sub resource) is the resource itself
               t = ascribed;
             }
-            if (std::string why = names.add(d.name.name, t, false, d.name.implements.has_value()); !why.empty())
+            WITSERVE_TRY(visible(t, false, d.name.name));
+            t = visibility_.name(t, true, *arena_);
+            if (t.kind == K::kInstance) visibility_.exported_instance(*t.instance);
+            if (std::string why = names.add(d.name.name, t, false, d.name.implements); !why.empty())
               return invalid("export: " + why);
             name_type(t, d.name.name);
             push(sc, t);

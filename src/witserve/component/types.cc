@@ -279,6 +279,11 @@ const ResourceType* TypeArena::new_resource(std::string name, bool defined, std:
   return &resources_.back();
 }
 
+const ResourceType* TypeArena::name_of(const ResourceType* r) {
+  resources_.push_back(ResourceType{g_next_resource_id++, "", r->defined, r->dtor_core_func, r->identity()});
+  return &resources_.back();
+}
+
 void TypeArena::name_resource(const ResourceType* r, const std::string& name) {
   for (auto& owned : resources_)
     if (&owned == r && owned.name.empty()) owned.name = name;
@@ -379,14 +384,14 @@ std::string to_string(const FuncType& f) {
 
 const ResourceType* Matcher::bound(const ResourceType* expected) const {
   for (const auto& [e, a] : bindings_)
-    if (e == expected) return a;
+    if (e->identity() == expected->identity()) return a;
   return nullptr;
 }
 
 bool Matcher::resource(const ResourceType* actual, const ResourceType* expected, std::string* why) {
-  if (actual == expected) return true;
+  if (actual->identity() == expected->identity()) return true;
   if (const ResourceType* b = bound(expected)) {
-    if (b == actual) return true;
+    if (b->identity() == actual->identity()) return true;
     if (why) *why = "resource " + expected->name + " is bound to " + b->name + ", not " + actual->name;
     return false;
   }
