@@ -30,6 +30,7 @@ Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
 struct Scope {
   IndexSpaces* s;
   Scope* parent;
+  bool component = false;  // a component's scope, not a component or instance type's
 };
 
 class Resolver {
@@ -366,9 +367,14 @@ class Resolver {
     }
     const auto& o = std::get<ast::OuterAlias>(a);
     WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, o.count));
+    bool crosses_component = false;  // leaves a component's scope on the way out
+    for (Scope* x = &sc; x != target; x = x->parent) crosses_component |= x->component;
     switch (o.sort.sort) {
       case ast::Sort::kType: {
         WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->s->types, o.index, "type index"));
+        if (crosses_component && refers_to_resources(t))
+          return invalid("outer alias of type index " + std::to_string(o.index) +
+                         " into a nested component: the type transitively refers to resources");
         sc.s->types.push_back(t);
         return ok();
       }
@@ -514,6 +520,15 @@ class Resolver {
           break;
         }
         case ast::Decl::Kind::kAlias:
+          // Inside a type, aliases may only name types (and instances, by export).
+          if (auto* e = std::get_if<ast::ExportAlias>(&d.alias);
+              e && e->sort.sort != ast::Sort::kType && e->sort.sort != ast::Sort::kInstance)
+            return invalid("an alias inside a component or instance type may only refer to types or instances");
+          if (std::holds_alternative<ast::CoreExportAlias>(d.alias))
+            return invalid("an alias inside a component or instance type may only refer to types or instances");
+          if (auto* o = std::get_if<ast::OuterAlias>(&d.alias);
+              o && o->sort.sort != ast::Sort::kType && !(o->sort.sort == ast::Sort::kCore && o->sort.core == ast::CoreSort::kType))
+            return invalid("an outer alias inside a component or instance type may only refer to types");
           WITSERVE_TRY(alias(sc, d.alias));
           break;
         case ast::Decl::Kind::kImport:
@@ -628,74 +643,11 @@ class Resolver {
       if (!m.extern_type(got, imp.type, &why))
         return invalid(what + ": argument '" + imp.name + "' does not fit: " + why);
     }
-    for (const auto& e : c->exports) out.exports.push_back({e.name, substitute(e.type, m)});
+    for (const auto& e : c->exports) out.exports.push_back({e.name, substitute(e.type, m, *arena_)});
     sc.s->instances.push_back(arena_->add(std::move(out)));
     return ok();
   }
 
-  // The exports of an instantiated component, with its imported resources replaced by the ones
-  // the instantiation supplied.
-  ExternType substitute(const ExternType& t, const Matcher& m) {
-    ExternType out = t;
-    switch (t.kind) {
-      case K::kType:
-        if (t.resource) {
-          if (auto* b = m.bound(t.resource)) out.resource = b;
-        } else {
-          out.value = subst(t.value, m);
-        }
-        break;
-      case K::kValue:
-        out.value = subst(t.value, m);
-        break;
-      case K::kFunc: {
-        FuncType f = *t.func;
-        bool changed = false;
-        for (auto& p : f.params) {
-          TypeRef n = subst(p.type, m);
-          changed |= n != p.type;
-          p.type = n;
-        }
-        TypeRef r = subst(f.result, m);
-        changed |= r != f.result;
-        f.result = r;
-        if (changed) out.func = arena_->add(std::move(f));
-        break;
-      }
-      case K::kInstance: {
-        InstanceType it;
-        for (const auto& e : t.instance->exports) it.exports.push_back({e.name, substitute(e.type, m)});
-        out.instance = arena_->add(std::move(it));
-        break;
-      }
-      default:
-        break;
-    }
-    return out;
-  }
-
-  TypeRef subst(TypeRef t, const Matcher& m) {
-    if (!t || t->is_primitive()) return t;
-    ValueType v = *t;
-    bool changed = false;
-    auto sub = [&](TypeRef& r) {
-      TypeRef n = subst(r, m);
-      changed |= n != r;
-      r = n;
-    };
-    for (auto& f : v.fields) sub(f.type);
-    for (auto& c : v.cases) sub(c.type);
-    for (auto& e : v.elements) sub(e);
-    sub(v.element);
-    sub(v.value);
-    if (v.resource) {
-      if (auto* b = m.bound(v.resource)) {
-        v.resource = b;
-        changed = true;
-      }
-    }
-    return changed ? arena_->add(std::move(v)) : t;
-  }
 
   Status visible(const ExternType& t, bool is_import, const std::string& name) const {
     if (std::string why = visibility_.check(t, is_import); !why.empty())
@@ -714,7 +666,7 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
   auto out = std::make_shared<ResolvedComponent>();
   out->ast = c;
   out->arena = arena_;
-  Scope sc{&out->spaces, parent};
+  Scope sc{&out->spaces, parent, true};
   ComponentType ct;
   NameScope names;
   size_t def_index = 0;

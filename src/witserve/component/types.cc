@@ -645,4 +645,71 @@ bool Matcher::core_module(const CoreModuleType& a, const CoreModuleType& e, std:
   return true;
 }
 
+// ---- substitution --------------------------------------------------------------------------
+
+static TypeRef subst(TypeRef t, const Matcher& m, TypeArena& arena) {
+  if (!t || t->is_primitive()) return t;
+  ValueType v = *t;
+  bool changed = false;
+  auto sub = [&](TypeRef& r) {
+    TypeRef n = subst(r, m, arena);
+    changed |= n != r;
+    r = n;
+  };
+  for (auto& f : v.fields) sub(f.type);
+  for (auto& c : v.cases) sub(c.type);
+  for (auto& e : v.elements) sub(e);
+  sub(v.element);
+  sub(v.value);
+  if (v.resource) {
+    if (auto* b = m.bound(v.resource)) {
+      v.resource = b;
+      changed = true;
+    }
+  }
+  return changed ? arena.add(std::move(v)) : t;
+}
+
+// The exports of an instantiated component, with its imported resources replaced by the ones
+// the instantiation supplied.
+ExternType substitute(const ExternType& t, const Matcher& m, TypeArena& arena) {
+  using K = ExternType::Kind;
+  ExternType out = t;
+  switch (t.kind) {
+    case K::kType:
+      if (t.resource) {
+        if (auto* b = m.bound(t.resource)) out.resource = b;
+      } else {
+        out.value = subst(t.value, m, arena);
+      }
+      break;
+    case K::kValue:
+      out.value = subst(t.value, m, arena);
+      break;
+    case K::kFunc: {
+      FuncType f = *t.func;
+      bool changed = false;
+      for (auto& p : f.params) {
+        TypeRef n = subst(p.type, m, arena);
+        changed |= n != p.type;
+        p.type = n;
+      }
+      TypeRef r = subst(f.result, m, arena);
+      changed |= r != f.result;
+      f.result = r;
+      if (changed) out.func = arena.add(std::move(f));
+      break;
+    }
+    case K::kInstance: {
+      InstanceType it;
+      for (const auto& e : t.instance->exports) it.exports.push_back({e.name, substitute(e.type, m, arena)});
+      out.instance = arena.add(std::move(it));
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
 }  // namespace witserve::component

@@ -219,4 +219,8 @@ class Matcher {
   std::vector<std::pair<const ResourceType*, const ResourceType*>> bindings_;  // expected -> actual
 };
 
+// The type of an instantiated component's export `t`, with the component's abstract imported
+// resources replaced by the ones its instantiation supplied (bound in `m`).
+ExternType substitute(const ExternType& t, const Matcher& m, TypeArena& arena);
+
 }  // namespace witserve::component

@@ -94,4 +94,35 @@ void Visibility::exported_instance(const InstanceType& t) {
   }
 }
 
+bool refers_to_resources(const ExternType& t) {
+  if (t.resource) return true;
+  if (t.value && refers_to_resources(t.value)) return true;
+  if (t.func) {
+    for (const auto& p : t.func->params)
+      if (refers_to_resources(p.type)) return true;
+    if (t.func->result && refers_to_resources(t.func->result)) return true;
+  }
+  if (t.instance)
+    for (const auto& e : t.instance->exports)
+      if (refers_to_resources(e.type)) return true;
+  if (t.component) {
+    for (const auto& e : t.component->imports)
+      if (refers_to_resources(e.type)) return true;
+    for (const auto& e : t.component->exports)
+      if (refers_to_resources(e.type)) return true;
+  }
+  return false;
+}
+bool refers_to_resources(TypeRef t) {
+  if (!t) return false;
+  if (t->kind == TypeKind::kOwn || t->kind == TypeKind::kBorrow) return true;
+  for (const auto& f : t->fields)
+    if (refers_to_resources(f.type)) return true;
+  for (const auto& c : t->cases)
+    if (refers_to_resources(c.type)) return true;
+  for (TypeRef e : t->elements)
+    if (refers_to_resources(e)) return true;
+  return refers_to_resources(t->element) || refers_to_resources(t->value);
+}
+
 }  // namespace witserve::component

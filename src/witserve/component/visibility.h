@@ -12,6 +12,11 @@
 
 namespace witserve::component {
 
+// Whether a type mentions a resource anywhere (own, borrow, a resource type, or inside a component
+// or instance type): such a type may not be aliased into a nested component (outer-alias.wast).
+bool refers_to_resources(TypeRef t);
+bool refers_to_resources(const ExternType& t);
+
 class Visibility {
  public:
   // The type an import or export of `t` introduces into the type index space: for a resource or
