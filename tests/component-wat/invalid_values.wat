@@ -39,7 +39,8 @@
   (alias core export $i "oob-retptr" (core func $oob-retptr))
   (alias core export $i "misaligned-retptr" (core func $misaligned-retptr))
   (alias core export $i "good" (core func $good))
-  (type $color (enum "red" "green" "blue"))
+  (type $color-def (enum "red" "green" "blue"))
+  (export $color "color" (type $color-def))  ;; an exported function's enum must be exported first
   (func (export "bad-utf8") (result string) (canon lift (core func $bad-utf8) (memory $mem) (realloc $realloc)))
   (func (export "bad-utf16") (result string) (canon lift (core func $bad-utf16) (memory $mem) (realloc $realloc) string-encoding=utf16))
   (func (export "oob-string") (result string) (canon lift (core func $oob-string) (memory $mem) (realloc $realloc)))

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -18,6 +19,8 @@
 #include "witserve/manifest/manifest.h"
 #include "witserve/runtime/component_cache.h"
 #include "witserve/server/serve.h"
+#include "witserve/wasi/context.h"
+#include "witserve/wasi/wasi.h"
 
 namespace {
 
@@ -92,16 +95,53 @@ Status inspect(const std::string& file) {
   return ok();
 }
 
-// `witserve call FILE NAME ARGS...`: instantiates a component with nothing provided for its
-// imports and calls export NAME ("func", or "interface#func" for a function of an exported
-// instance) with arguments written in WAVE; prints the result in WAVE.
+// What `witserve call` grants a component's WASI imports: nothing unless a flag says so, as
+// `wasmtime run` does.
+struct CallGrants {
+  std::vector<std::string> dirs;  // HOST[::GUEST]
+  std::vector<std::string> env;   // NAME=VALUE
+};
+
+Result<std::shared_ptr<const wasi::Grants>> make_grants(const CallGrants& flags) {
+  auto g = std::make_shared<wasi::Grants>();
+  g->route = "call";
+  for (const auto& e : flags.env) {
+    auto eq = e.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Error(ErrorKind::kInvalidArgument, "--env wants NAME=VALUE, got '" + e + "'");
+    g->env.emplace_back(e.substr(0, eq), e.substr(eq + 1));
+  }
+  for (const auto& d : flags.dirs) {
+    auto sep = d.find("::");
+    wasi::Grants::Dir dir;
+    dir.host = std::filesystem::absolute(d.substr(0, sep));
+    dir.guest = sep == std::string::npos ? d.substr(0, sep) : d.substr(sep + 2);
+    if (!std::filesystem::is_directory(dir.host))
+      return Error(ErrorKind::kInvalidArgument, "--dir: '" + dir.host.string() + "' is not a directory");
+    g->dirs.push_back(std::move(dir));
+  }
+  return std::shared_ptr<const wasi::Grants>(std::move(g));
+}
+
+// `witserve call FILE NAME ARGS...`: instantiates a component, with WASI 0.2 for its imports
+// (deny by default: only the directories and environment variables the flags grant), and calls
+// export NAME ("func", or "interface#func" for a function of an exported instance) with
+// arguments written in WAVE; prints the result in WAVE.
 Status call_component(const std::string& file, const std::string& target,
-                      const std::vector<std::string>& raw_args) {
+                      const std::vector<std::string>& raw_args, const CallGrants& flags) {
+  WITSERVE_ASSIGN_OR_RETURN(auto grants, make_grants(flags));
   WITSERVE_ASSIGN_OR_RETURN(auto bytes, read_file(file));
   WITSERVE_ASSIGN_OR_RETURN(auto eng, engine::make_engine("v8"));
   WITSERVE_ASSIGN_OR_RETURN(auto compiled, component::CompiledComponent::compile(*eng, std::move(bytes)));
   WITSERVE_ASSIGN_OR_RETURN(auto store, eng->new_store());
-  component::Linker linker;  // the CLI provides no imports
+  component::Linker linker;
+  wasi::add_wasi(linker);
+  wasi::WasiContext context(grants);
+  wasi::WasiContext::Enter enter(&context);
+  struct Flush {
+    wasi::WasiContext& c;
+    ~Flush() { c.flush_output(); }
+  } flush{context};
   WITSERVE_ASSIGN_OR_RETURN(auto instance, component::ComponentInstance::instantiate(compiled, *store, linker));
   std::string instance_name, name = target;
   if (auto hash = target.rfind('#'); hash != std::string::npos) {
@@ -133,8 +173,11 @@ int wave_args_start(int argc, char** argv) {
   while (i < argc && argv[i][0] == '-') i += std::string(argv[i]) == "--log-level" ? 2 : 1;
   if (i >= argc || std::string(argv[i]) != "call") return argc;
   int positionals = 0;
-  for (++i; i < argc && positionals < 2; ++i)
-    if (argv[i][0] != '-' || positionals == 1) ++positionals;
+  for (++i; i < argc && positionals < 2; ++i) {
+    std::string a = argv[i];
+    if (a[0] != '-' || positionals == 1) ++positionals;
+    else if (a == "--dir" || a == "--env") ++i;  // options before COMPONENT that take a value
+  }
   return std::min(i, argc);
 }
 
@@ -166,6 +209,12 @@ int main(int argc, char** argv) {
   callc->add_option("component", call_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
   callc->add_option("export", call_name, "exported function: NAME or INTERFACE#NAME")->required();
   callc->add_option("args", wave_args, "arguments in WAVE, e.g. '\"hi\"' or '{a: 1, b: [2, 3]}'");
+  CallGrants call_grants;
+  callc->add_option("--dir", call_grants.dirs,
+                    "grant a directory to WASI imports, HOST[::GUEST] (read-only; repeatable; before COMPONENT)")
+      ->allow_extra_args(false);
+  callc->add_option("--env", call_grants.env, "grant an environment variable, NAME=VALUE (repeatable; before COMPONENT)")
+      ->allow_extra_args(false);
 
   // serve and run share the server flags; each overrides the manifest's value when given.
   std::string manifest_file = "witserve.toml", run_file, listen, admin_listen, native_hello;
@@ -253,7 +302,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*callc) {
-    if (auto st = call_component(call_file, call_name, wave_args); !st.ok()) {
+    if (auto st = call_component(call_file, call_name, wave_args, call_grants); !st.ok()) {
       std::fprintf(stderr, "witserve: %s\n", st.error().to_string().c_str());
       return 1;
     }

@@ -194,12 +194,18 @@ std::string check_labels(const std::vector<std::string>& labels, const char* wha
   return {};
 }
 
-std::string NameScope::add(std::string_view name, const ExternType& type, bool is_import, bool implements) {
+std::string NameScope::add(std::string_view name, const ExternType& type, bool is_import,
+                           const std::optional<std::string>& implements) {
   ExternName n;
   std::string why;
   if (!parse_extern_name(name, &n, &why)) return why;
-  if (implements && (n.kind != ExternName::Kind::kPlain || type.kind != ExternType::Kind::kInstance))
-    return "`" + std::string(name) + "`: an `implements` name must be a plain name of an instance";
+  if (implements) {
+    if (type.kind != ExternType::Kind::kInstance) return "only instances can have an `implements` attribute";
+    if (n.kind != ExternName::Kind::kPlain) return "name `" + std::string(name) + "` is not valid with `implements`";
+    ExternName in;
+    if (!parse_extern_name(*implements, &in, &why)) return "`implements`: " + why + " (not a valid name)";
+    if (in.kind != ExternName::Kind::kInterface) return "`implements` value `" + *implements + "` must be an interface name";
+  }
   int dir = is_import ? 1 : 0;
   std::string key = uniqueness_key(name);
   if (keys_[dir].count(key)) return "name `" + std::string(name) + "` conflicts with previous name";
@@ -221,7 +227,7 @@ std::string NameScope::check_annotation(const ExternName& n, std::string_view na
   if (r == resources_[dir].end())
     return q + ": resource `" + n.resource + "` is not declared before it in the same scope";
   const FuncType& f = *type.func;
-  auto own_of_r = [&](TypeRef t) { return t && t->kind == TypeKind::kOwn && t->resource == r->second; };
+  auto own_of_r = [&](TypeRef t) { return t && t->kind == TypeKind::kOwn && t->resource->identity() == r->second->identity(); };
   switch (n.kind) {
     case ExternName::Kind::kConstructor: {
       TypeRef res = f.result;
@@ -231,7 +237,7 @@ std::string NameScope::check_annotation(const ExternName& n, std::string_view na
     }
     case ExternName::Kind::kMethod:
       if (f.params.empty() || f.params[0].name != "self" || f.params[0].type->kind != TypeKind::kBorrow ||
-          f.params[0].type->resource != r->second)
+          f.params[0].type->resource->identity() != r->second->identity())
         return q + ": a method's first parameter must be `self: borrow<" + n.resource + ">`";
       return {};
     default:

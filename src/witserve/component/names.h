@@ -6,6 +6,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -44,7 +45,10 @@ std::string check_labels(const std::vector<std::string>& labels, const char* wha
 class NameScope {
  public:
   // Why `name` cannot be declared with `type`, or an empty string (and the name is recorded).
-  std::string add(std::string_view name, const ExternType& type, bool is_import, bool implements = false);
+  // `implements`: the name's `implements` attribute, which must be an interface name on an
+  // instance with a plain name.
+  std::string add(std::string_view name, const ExternType& type, bool is_import,
+                  const std::optional<std::string>& implements = std::nullopt);
 
  private:
   std::string check_annotation(const ExternName& n, std::string_view name, const ExternType& type, int dir) const;

@@ -7,6 +7,7 @@
 #include "witserve/component/decoder.h"
 #include "witserve/component/names.h"
 #include "witserve/component/resolver_canon.h"
+#include "witserve/component/visibility.h"
 #include "witserve/engine/module_info.h"
 
 namespace witserve::component {
@@ -29,6 +30,7 @@ Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
 struct Scope {
   IndexSpaces* s;
   Scope* parent;
+  bool component = false;  // a component's scope, not a component or instance type's
 };
 
 class Resolver {
@@ -274,7 +276,10 @@ class Resolver {
       return;
     }
     if (t.kind != K::kType) return;
-    if (t.resource) arena_->name_resource(t.resource, name);
+    if (t.resource) {
+      arena_->name_resource(t.resource, name);
+      if (t.resource->origin) arena_->name_resource(t.resource->origin, name);  // the resource it names
+    }
     if (t.value && !t.value->is_primitive()) names_->emplace_back(t.value, name);
   }
 
@@ -362,9 +367,14 @@ class Resolver {
     }
     const auto& o = std::get<ast::OuterAlias>(a);
     WITSERVE_ASSIGN_OR_RETURN(Scope * target, outer(sc, o.count));
+    bool crosses_component = false;  // leaves a component's scope on the way out
+    for (Scope* x = &sc; x != target; x = x->parent) crosses_component |= x->component;
     switch (o.sort.sort) {
       case ast::Sort::kType: {
         WITSERVE_ASSIGN_OR_RETURN(auto t, at(target->s->types, o.index, "type index"));
+        if (crosses_component && refers_to_resources(t))
+          return invalid("outer alias of type index " + std::to_string(o.index) +
+                         " into a nested component: the type transitively refers to resources");
         sc.s->types.push_back(t);
         return ok();
       }
@@ -510,13 +520,25 @@ class Resolver {
           break;
         }
         case ast::Decl::Kind::kAlias:
+          // Inside a type, aliases may only name types (and instances, by export).
+          if (auto* e = std::get_if<ast::ExportAlias>(&d.alias);
+              e && e->sort.sort != ast::Sort::kType && e->sort.sort != ast::Sort::kInstance)
+            return invalid("an alias inside a component or instance type may only refer to types or instances");
+          if (std::holds_alternative<ast::CoreExportAlias>(d.alias))
+            return invalid("an alias inside a component or instance type may only refer to types or instances");
+          if (auto* o = std::get_if<ast::OuterAlias>(&d.alias);
+              o && o->sort.sort != ast::Sort::kType && !(o->sort.sort == ast::Sort::kCore && o->sort.core == ast::CoreSort::kType))
+            return invalid("an outer alias inside a component or instance type may only refer to types");
           WITSERVE_TRY(alias(sc, d.alias));
           break;
         case ast::Decl::Kind::kImport:
         case ast::Decl::Kind::kExport: {
           WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.extern_type, d.name.name));
           bool is_import = d.kind == ast::Decl::Kind::kImport;
-          if (std::string why = names.add(d.name.name, t, is_import, d.name.implements.has_value()); !why.empty())
+          // Component types check visibility here; instance types when they are imported or exported.
+          if (imports) WITSERVE_TRY(visible(t, is_import, d.name.name));
+          t = visibility_.name(t, false, *arena_);
+          if (std::string why = names.add(d.name.name, t, is_import, d.name.implements); !why.empty())
             return invalid(why);
           name_type(t, d.name.name);
           push(sc, t);
@@ -595,7 +617,7 @@ class Resolver {
       NameScope names;
       for (const auto& e : d.exports) {
         WITSERVE_ASSIGN_OR_RETURN(ExternType t, item(sc, e.item));
-        if (std::string why = names.add(e.name.name, t, false); !why.empty()) return invalid(why);
+        if (std::string why = names.add(e.name.name, t, false, e.name.implements); !why.empty()) return invalid(why);
         name_type(t, e.name.name);
         out.exports.push_back({e.name.name, t});
       }
@@ -621,76 +643,20 @@ class Resolver {
       if (!m.extern_type(got, imp.type, &why))
         return invalid(what + ": argument '" + imp.name + "' does not fit: " + why);
     }
-    for (const auto& e : c->exports) out.exports.push_back({e.name, substitute(e.type, m)});
+    for (const auto& e : c->exports) out.exports.push_back({e.name, substitute(e.type, m, *arena_)});
     sc.s->instances.push_back(arena_->add(std::move(out)));
     return ok();
   }
 
-  // The exports of an instantiated component, with its imported resources replaced by the ones
-  // the instantiation supplied.
-  ExternType substitute(const ExternType& t, const Matcher& m) {
-    ExternType out = t;
-    switch (t.kind) {
-      case K::kType:
-        if (t.resource) {
-          if (auto* b = m.bound(t.resource)) out.resource = b;
-        } else {
-          out.value = subst(t.value, m);
-        }
-        break;
-      case K::kValue:
-        out.value = subst(t.value, m);
-        break;
-      case K::kFunc: {
-        FuncType f = *t.func;
-        bool changed = false;
-        for (auto& p : f.params) {
-          TypeRef n = subst(p.type, m);
-          changed |= n != p.type;
-          p.type = n;
-        }
-        TypeRef r = subst(f.result, m);
-        changed |= r != f.result;
-        f.result = r;
-        if (changed) out.func = arena_->add(std::move(f));
-        break;
-      }
-      case K::kInstance: {
-        InstanceType it;
-        for (const auto& e : t.instance->exports) it.exports.push_back({e.name, substitute(e.type, m)});
-        out.instance = arena_->add(std::move(it));
-        break;
-      }
-      default:
-        break;
-    }
-    return out;
-  }
 
-  TypeRef subst(TypeRef t, const Matcher& m) {
-    if (!t || t->is_primitive()) return t;
-    ValueType v = *t;
-    bool changed = false;
-    auto sub = [&](TypeRef& r) {
-      TypeRef n = subst(r, m);
-      changed |= n != r;
-      r = n;
-    };
-    for (auto& f : v.fields) sub(f.type);
-    for (auto& c : v.cases) sub(c.type);
-    for (auto& e : v.elements) sub(e);
-    sub(v.element);
-    sub(v.value);
-    if (v.resource) {
-      if (auto* b = m.bound(v.resource)) {
-        v.resource = b;
-        changed = true;
-      }
-    }
-    return changed ? arena_->add(std::move(v)) : t;
+  Status visible(const ExternType& t, bool is_import, const std::string& name) const {
+    if (std::string why = visibility_.check(t, is_import); !why.empty())
+      return invalid((is_import ? "import '" : "export '") + name + "': " + why);
+    return ok();
   }
 
   std::shared_ptr<TypeArena> arena_;
+  Visibility visibility_;
   std::vector<std::pair<const void*, std::string>>* names_;
   std::vector<std::string>* unsupported_;
 };
@@ -700,7 +666,7 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
   auto out = std::make_shared<ResolvedComponent>();
   out->ast = c;
   out->arena = arena_;
-  Scope sc{&out->spaces, parent};
+  Scope sc{&out->spaces, parent, true};
   ComponentType ct;
   NameScope names;
   size_t def_index = 0;
@@ -739,7 +705,9 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
             for (uint32_t i = 0; i < d.results; ++i) sc.s->values.push_back(arena_->primitive(TypeKind::kBool));
           } else if constexpr (std::is_same_v<D, ast::ImportDef>) {
             WITSERVE_ASSIGN_OR_RETURN(ExternType t, extern_type(sc, d.type, d.name.name));
-            if (std::string why = names.add(d.name.name, t, true, d.name.implements.has_value()); !why.empty())
+            WITSERVE_TRY(visible(t, true, d.name.name));
+            t = visibility_.name(t, false, *arena_);
+            if (std::string why = names.add(d.name.name, t, true, d.name.implements); !why.empty())
               return invalid("import: " + why);
             name_type(t, d.name.name);
             push(sc, t);
@@ -756,7 +724,10 @@ Result<std::shared_ptr<ResolvedComponent>> Resolver::component(std::shared_ptr<c
                 ascribed.resource = t.resource;  // an exported (sub resource) is the resource itself
               t = ascribed;
             }
-            if (std::string why = names.add(d.name.name, t, false, d.name.implements.has_value()); !why.empty())
+            WITSERVE_TRY(visible(t, false, d.name.name));
+            t = visibility_.name(t, true, *arena_);
+            if (t.kind == K::kInstance) visibility_.exported_instance(*t.instance);
+            if (std::string why = names.add(d.name.name, t, false, d.name.implements); !why.empty())
               return invalid("export: " + why);
             name_type(t, d.name.name);
             push(sc, t);

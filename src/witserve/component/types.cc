@@ -279,6 +279,11 @@ const ResourceType* TypeArena::new_resource(std::string name, bool defined, std:
   return &resources_.back();
 }
 
+const ResourceType* TypeArena::name_of(const ResourceType* r) {
+  resources_.push_back(ResourceType{g_next_resource_id++, "", r->defined, r->dtor_core_func, r->identity()});
+  return &resources_.back();
+}
+
 void TypeArena::name_resource(const ResourceType* r, const std::string& name) {
   for (auto& owned : resources_)
     if (&owned == r && owned.name.empty()) owned.name = name;
@@ -379,14 +384,14 @@ std::string to_string(const FuncType& f) {
 
 const ResourceType* Matcher::bound(const ResourceType* expected) const {
   for (const auto& [e, a] : bindings_)
-    if (e == expected) return a;
+    if (e->identity() == expected->identity()) return a;
   return nullptr;
 }
 
 bool Matcher::resource(const ResourceType* actual, const ResourceType* expected, std::string* why) {
-  if (actual == expected) return true;
+  if (actual->identity() == expected->identity()) return true;
   if (const ResourceType* b = bound(expected)) {
-    if (b == actual) return true;
+    if (b->identity() == actual->identity()) return true;
     if (why) *why = "resource " + expected->name + " is bound to " + b->name + ", not " + actual->name;
     return false;
   }
@@ -638,6 +643,73 @@ bool Matcher::core_module(const CoreModuleType& a, const CoreModuleType& e, std:
     }
   }
   return true;
+}
+
+// ---- substitution --------------------------------------------------------------------------
+
+static TypeRef subst(TypeRef t, const Matcher& m, TypeArena& arena) {
+  if (!t || t->is_primitive()) return t;
+  ValueType v = *t;
+  bool changed = false;
+  auto sub = [&](TypeRef& r) {
+    TypeRef n = subst(r, m, arena);
+    changed |= n != r;
+    r = n;
+  };
+  for (auto& f : v.fields) sub(f.type);
+  for (auto& c : v.cases) sub(c.type);
+  for (auto& e : v.elements) sub(e);
+  sub(v.element);
+  sub(v.value);
+  if (v.resource) {
+    if (auto* b = m.bound(v.resource)) {
+      v.resource = b;
+      changed = true;
+    }
+  }
+  return changed ? arena.add(std::move(v)) : t;
+}
+
+// The exports of an instantiated component, with its imported resources replaced by the ones
+// the instantiation supplied.
+ExternType substitute(const ExternType& t, const Matcher& m, TypeArena& arena) {
+  using K = ExternType::Kind;
+  ExternType out = t;
+  switch (t.kind) {
+    case K::kType:
+      if (t.resource) {
+        if (auto* b = m.bound(t.resource)) out.resource = b;
+      } else {
+        out.value = subst(t.value, m, arena);
+      }
+      break;
+    case K::kValue:
+      out.value = subst(t.value, m, arena);
+      break;
+    case K::kFunc: {
+      FuncType f = *t.func;
+      bool changed = false;
+      for (auto& p : f.params) {
+        TypeRef n = subst(p.type, m, arena);
+        changed |= n != p.type;
+        p.type = n;
+      }
+      TypeRef r = subst(f.result, m, arena);
+      changed |= r != f.result;
+      f.result = r;
+      if (changed) out.func = arena.add(std::move(f));
+      break;
+    }
+    case K::kInstance: {
+      InstanceType it;
+      for (const auto& e : t.instance->exports) it.exports.push_back({e.name, substitute(e.type, m, arena)});
+      out.instance = arena.add(std::move(it));
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
 }
 
 }  // namespace witserve::component

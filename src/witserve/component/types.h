@@ -66,6 +66,10 @@ struct ResourceType {
   // it imports or declares abstractly.
   bool defined = false;
   std::optional<uint32_t> dtor_core_func;  // defined resources: the core func index, if any
+  // A resource type given a new type index by an export (its externally visible name) is the
+  // same resource for type checking: `origin` is the resource it names.
+  const ResourceType* origin = nullptr;
+  const ResourceType* identity() const { return origin ? origin : this; }
 };
 
 struct ValueType {
@@ -156,6 +160,8 @@ class TypeArena {
   const FuncType* add(FuncType f);
   const ResourceType* new_resource(std::string name, bool defined,
                                    std::optional<uint32_t> dtor = std::nullopt);
+  // A new type index for resource `r` (an export naming it): the same resource to the Matcher.
+  const ResourceType* name_of(const ResourceType* r);
   const InstanceType* add(InstanceType t);
   const ComponentType* add(ComponentType t);
   const CoreModuleType* add(CoreModuleType t);
@@ -212,5 +218,9 @@ class Matcher {
  private:
   std::vector<std::pair<const ResourceType*, const ResourceType*>> bindings_;  // expected -> actual
 };
+
+// The type of an instantiated component's export `t`, with the component's abstract imported
+// resources replaced by the ones its instantiation supplied (bound in `m`).
+ExternType substitute(const ExternType& t, const Matcher& m, TypeArena& arena);
 
 }  // namespace witserve::component

@@ -79,6 +79,28 @@ TEST(Names, AnnotatedNamesFollowTheirResource) {
   EXPECT_EQ(scope.add("r", res, false), "");  // exports are a separate namespace
 }
 
+TEST(Names, ImplementsNamesAnInterfaceOnAnInstance) {
+  TypeArena a;
+  ExternType inst;
+  inst.kind = K::kInstance;
+  inst.instance = a.add(InstanceType{});
+  ExternType func;
+  func.kind = K::kFunc;
+  func.func = a.add(FuncType{});
+  NameScope scope;
+  EXPECT_EQ(scope.add("a", inst, true, std::string("wasi:http/types")), "");
+  EXPECT_NE(scope.add("b", inst, true, std::string("not-valid")).find("must be an interface"), std::string::npos);
+  EXPECT_NE(scope.add("c", func, true, std::string("a:b/c")).find("only instances"), std::string::npos);
+  EXPECT_NE(scope.add("a1:b/c", inst, true, std::string("a2:b/c")).find("not valid with `implements`"), std::string::npos);
+}
+
+// Explainer.md, "External Visibility of Types": the function uses $Rec, not the exported $Rec'.
+TEST(Validation, ExportedFunctionsUseExportedTypeNames) {
+  auto c = load_component(component_wat_file("bad_visibility"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("func not valid to be used as export"), std::string::npos) << c.error().message();
+}
+
 TEST(Validation, CoreModulePassedToAComponentMustFitItsImportType) {
   auto f = load_component(component_wat_file("bad_core_func_arg"));
   ASSERT_FALSE(f.ok());
