@@ -116,5 +116,8 @@ printf '%s\n' "${results[@]}" | awk -v names="RSS ${routes[*]}" '
     }
     exit bad > 0
   }' && verdict=0 || verdict=1
-[ "$errors" -eq 0 ] || echo "soak: $errors wrk runs saw errors" >&2
+if [ "$errors" -ne 0 ]; then
+  echo "soak: $errors wrk runs saw errors; the server's errors and warnings:" >&2
+  grep -E '\[(error|warning)\]' "$tmp/log" | head -20 >&2 || true
+fi
 exit $(( verdict || errors > 0 ))

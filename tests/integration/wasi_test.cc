@@ -209,6 +209,28 @@ TEST_F(WasiHttp, HostResourcesAreBounded) {
   EXPECT_EQ(http_request(server_->port(), "POST", "/echo", "still here").body, "still here");
 }
 
+// A reused instance whose guest keeps resources it never drops is retired between requests,
+// at half the table's limit, instead of trapping in the middle of one when it reaches the limit.
+TEST_F(WasiHttp, AReusedInstanceHoldingManyResourcesIsRetiredNotFailed) {
+  ServerProcess* s = serve(write_manifest("[[route]]\npath = \"/hold\"\ncomponent = \"wasi-http-test.wasm\"\n"
+                                          "instance = \"reuse\"\n",
+                                          "hold.toml"));
+  ASSERT_TRUE(s);
+  HttpClient c(s->port(), 30s);  // one connection: one worker, one reused instance
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = c.get("/hold?n=20000");
+    EXPECT_EQ(r.status, 200u) << "request " << i << ": " << r;
+    bodies.push_back(r.body);
+  }
+  // 20,000 then 40,000 held (past half of 65,536: retired), then a new instance: 20,000 again.
+  EXPECT_EQ(bodies[0], "holding 20000");
+  EXPECT_EQ(bodies[1], "holding 40000");
+  EXPECT_EQ(bodies[2], "holding 20000");
+  EXPECT_EQ(bodies[3], "holding 40000");
+  EXPECT_EQ(bodies[4], "holding 20000");
+}
+
 // Registered through the admin API, a route gets its grants from the query: env=NAME=VALUE and
 // allowed_outbound_hosts=URL (each repeatable); they are listed and survive a restart.
 TEST_F(WasiHttp, AdminRegisteredRouteGetsItsGrants) {

@@ -107,6 +107,16 @@ Result<Worker::Lease> Worker::lease(const Route& route) {
 }
 
 void Worker::release(const Route& route, Lease& l, bool healthy) {
+  // A reused instance whose guest keeps WASI resources it never drops (componentize-js keeps
+  // each request's incoming-request handle until its garbage collector runs) would reach the
+  // table's limit and trap in the middle of a request: it is retired between requests instead,
+  // at half the limit, and the next request gets a new instance.
+  Reused& used = l.get();
+  if (healthy && used.wasi && used.wasi->table().live() > wasi::Table::kMaxLive / 2) {
+    spdlog::debug("[{}] retiring a reused instance holding {} WASI resources", route.pattern.text(),
+                  used.wasi->table().live());
+    healthy = false;
+  }
   if (l.kept) {
     // A trapped or interrupted instance is not used again.
     if (!healthy) std::erase_if(reused_, [&](const Reused& r) { return &r == l.kept; });

@@ -256,6 +256,15 @@ function leak(outparam) {
   for (;;) kept.push(new Fields());
 }
 
+// Makes N fields resources and keeps them for good (as a guest whose garbage collector never
+// runs would), then answers how many this instance holds in all.
+const held = [];
+function hold(params, outparam) {
+  const n = intParam(params, 'n', 1000);
+  for (let i = 0; i < n; i++) held.push(new Fields());
+  respond(outparam, 200, `holding ${held.length}`);
+}
+
 // Appends 64 KiB header values until the host refuses one; answers how many it took.
 function headerLimit(outparam) {
   const fields = new Fields();
@@ -319,6 +328,7 @@ export const incomingHandler = {
       case '/use-kept': return useKept(outparam);
       case '/header-limit': return headerLimit(outparam);
       case '/respond': return respondAsAsked(params, outparam);
+      case '/hold': return hold(params, outparam);
       default: return respond(outparam, 404, 'no such test path');
     }
   },
