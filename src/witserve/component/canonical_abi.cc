@@ -130,7 +130,7 @@ Result<std::pair<uint32_t, uint32_t>> CanonContext::store_utf16(const std::vecto
   WITSERVE_ASSIGN_OR_RETURN(uint32_t ptr, realloc(0, 0, 2, worst));
   uint32_t bytes = uint32_t(u16.size() * 2);
   WITSERVE_ASSIGN_OR_RETURN(auto m, mem());
-  std::memcpy(m.data() + ptr, u16.data(), bytes);
+  if (bytes) std::memcpy(m.data() + ptr, u16.data(), bytes);  // an empty vector's data() may be null
   if (bytes < worst) {
     WITSERVE_ASSIGN_OR_RETURN(ptr, realloc(ptr, worst, 2, bytes));
   }
