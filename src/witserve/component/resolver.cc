@@ -16,16 +16,9 @@ namespace {
 using K = ExternType::Kind;
 using engine::ValType;
 
-Error invalid(const std::string& what) { return Error(ErrorKind::kInvalidArgument, what); }
-
-std::string idx(const char* what, uint32_t i) { return std::string(what) + " " + std::to_string(i); }
-
-template <typename T>
-Result<T> at(const std::vector<T>& v, uint32_t i, const char* what) {
-  if (i >= v.size())
-    return invalid(idx(what, i) + " is out of range (there are " + std::to_string(v.size()) + ")");
-  return v[i];
-}
+using resolver_detail::at;
+using resolver_detail::idx;
+using resolver_detail::invalid;
 
 struct Scope {
   IndexSpaces* s;
