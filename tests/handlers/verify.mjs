@@ -271,6 +271,13 @@ const cases = {
     assert.equal(text(res), 'other:pkg PUT /o?k=v\n');
   },
   'loop.wasm': null,
+  'wasi-sleep.wasm': (f) => {
+    const start = Date.now();
+    const { responses } = wasiCall(f, [{ path: '/s?ms=300' }]);
+    assert.ok(Date.now() - start >= 300, 'it waited 300 ms');
+    assert.equal(responses[0].status, 200);
+    assert.equal(text(responses[0]), 'slept 300 ms\n');
+  },
   'printf-c.wasm': (f) => greetWasi(f, 'printf-c'),
   'hello-rust-wasi.wasm': (f) => greetWasi(f, 'hello-rust-wasi'),
   'hello-js.wasm': async (f) => {

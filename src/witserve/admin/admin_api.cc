@@ -360,7 +360,7 @@ std::jthread load_restored(runtime::Routes& routes) {
   });
 }
 
-http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options) {
+http::SyncHandler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options) {
   return [&routes, &store, options](http::Request& req, http::Response& res) {
     // Whatever goes wrong inside a call answers it with a 500; the process goes on.
     try {

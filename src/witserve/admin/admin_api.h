@@ -41,7 +41,7 @@ void restore(runtime::Routes& routes, Store& store, std::chrono::milliseconds de
 // itself. The thread stops early when asked (its destructor asks and joins).
 std::jthread load_restored(runtime::Routes& routes);
 
-http::Handler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options);
+http::SyncHandler make_admin_handler(runtime::Routes& routes, Store& store, AdminOptions options);
 
 // For the admin listener's ServerOptions::on_head: answers 401 to a request without the token
 // from its head alone, so that no body is read for it.

@@ -1,5 +1,6 @@
 // Beast sessions and per-thread acceptors (see server.h). Each Worker is touched only by its own
-// thread, except for the posts that start and stop it.
+// thread, except for the posts that start and stop it and the posts of Responders that answer
+// from other threads.
 #include "witserve/http/server.h"
 
 #include <boost/asio.hpp>
@@ -43,7 +44,9 @@ Response internal_error() {
 struct Worker;
 
 // The ResponseStream of one request: blocking writes on the session's socket, each waiting at
-// most `timeout` for the client to take the bytes, and never past the handler's deadline.
+// most `timeout` for the client to take the bytes, and never past the handler's deadline. Used by
+// one thread at a time: the worker thread or the thread the request was handed to (the session
+// does nothing with its socket while the request's Responder is out).
 class SyncResponseStream final : public ResponseStream {
  public:
   SyncResponseStream(tcp::socket& socket, unsigned version, bool head, bool keep_alive,
@@ -143,6 +146,8 @@ class SyncResponseStream final : public ResponseStream {
   bool started_ = false, chunked_ = false, finished_ = false, failed_ = false, bodiless_ = false;
 };
 
+class PendingResponse;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Worker& worker, tcp::socket socket);
@@ -150,6 +155,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void start() { read_request(); }
   // Shutdown: close now if waiting for a request; otherwise close after the current response.
   void shutdown();
+  // The handler is done with the request (its Responder sent): write `r` unless it streamed.
+  void on_handled(Response&& r, SyncResponseStream& stream);
+  // A Responder sending on this session's thread while the handler is still being called: the
+  // answer is taken as soon as the call returns, without a post. False otherwise.
+  bool answer_inline(PendingResponse* from, Response& r) {
+    if (calling_ != from) return false;
+    answered_ = std::move(r);
+    return true;
+  }
 
  private:
   void read_request();
@@ -167,6 +181,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<BeastResponse> out_;
   bool reading_ = false;
   bool closing_ = false;
+  bool request_keep_alive_ = false;   // the request being answered asked to keep the connection
+  PendingResponse* calling_ = nullptr;  // the handler is being called for this one
+  std::optional<Response> answered_;    // its answer, when it came during the call
 };
 
 struct Worker {
@@ -229,6 +246,43 @@ struct Worker {
     for (Session* s : open)
       if (sessions.count(s)) s->shutdown();
   }
+};
+
+}  // namespace
+
+// What a Responder holds: the session waiting for the answer and the request's stream.
+struct Responder::State {
+  virtual ~State() = default;
+  virtual void complete(Response&& response) = 0;
+};
+
+namespace {
+
+// One request's Responder state. It keeps the worker's event loop running (a work guard) until
+// the answer has been posted to it.
+class PendingResponse final : public Responder::State, public std::enable_shared_from_this<PendingResponse> {
+ public:
+  PendingResponse(std::shared_ptr<Session> session, asio::io_context& ioc, tcp::socket& socket, unsigned version,
+                  bool head, bool keep_alive, std::chrono::milliseconds timeout)
+      : session_(std::move(session)),
+        stream_(socket, version, head, keep_alive, timeout),
+        guard_(asio::make_work_guard(ioc)) {}
+  SyncResponseStream& stream() { return stream_; }
+
+  void complete(Response&& response) override {
+    auto executor = guard_.get_executor();
+    // On the session's own thread (a handler that answered during its call): no post.
+    if (executor.running_in_this_thread() && session_->answer_inline(this, response)) return guard_.reset();
+    asio::post(executor, [self = shared_from_this(), r = std::move(response)]() mutable {
+      self->session_->on_handled(std::move(r), self->stream_);
+    });
+    guard_.reset();
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+  SyncResponseStream stream_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
 };
 
 Session::Session(Worker& worker, tcp::socket socket) : worker_(worker), stream_(std::move(socket)) {
@@ -333,29 +387,40 @@ void Session::on_body(beast::error_code ec) {
   req.headers.reserve(std::distance(msg.begin(), msg.end()));
   for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   req.body = std::move(msg.body());
-  bool keep_alive = msg.keep_alive();
+  request_keep_alive_ = msg.keep_alive();
   head_ = msg.method() == bhttp::verb::head;
 
-  bool keep = keep_alive && !closing_ && !worker_.stopping;
-  SyncResponseStream stream(stream_.socket(), msg.version(), head_, keep, worker_.options->write_timeout);
-  req.stream = &stream;
-  Response res;
-  // The exception boundary of a request: nothing a handler throws reaches the event loop.
+  bool keep = request_keep_alive_ && !closing_ && !worker_.stopping;
+  auto pending = std::make_shared<PendingResponse>(shared_from_this(), worker_.ioc, stream_.socket(), msg.version(),
+                                                   head_, keep, worker_.options->write_timeout);
+  req.stream = &pending->stream();
+  calling_ = pending.get();
+  // The exception boundary of a request: nothing a handler throws reaches the event loop. The
+  // Responder, unless the handler moved it elsewhere, answers 500 as it goes.
   try {
-    worker_.handler(req, res);
+    worker_.handler(std::move(req), Responder(pending));
   } catch (const std::exception& e) {
-    spdlog::error("{}: {} {}: internal error: {}", worker_.options->name, req.method, req.target, e.what());
-    res = internal_error();
+    spdlog::error("{}: {} {}: internal error: {}", worker_.options->name, std::string(msg.method_string()),
+                  std::string(msg.target()), e.what());
   } catch (...) {
-    spdlog::error("{}: {} {}: internal error (a non-standard exception)", worker_.options->name, req.method, req.target);
-    res = internal_error();
+    spdlog::error("{}: {} {}: internal error (a non-standard exception)", worker_.options->name,
+                  std::string(msg.method_string()), std::string(msg.target()));
   }
+  calling_ = nullptr;
+  if (answered_) {
+    Response r = std::move(*answered_);
+    answered_.reset();
+    on_handled(std::move(r), pending->stream());
+  }
+}
+
+void Session::on_handled(Response&& res, SyncResponseStream& stream) {
   if (stream.started()) {
     head_ = false;
     if (stream.finished() && stream.keep_alive() && !closing_ && !worker_.stopping) return read_request();
     return close();
   }
-  respond(std::move(res), keep_alive && !res.close);
+  respond(std::move(res), request_keep_alive_ && !res.close);
 }
 
 void Session::fail_request(unsigned status, std::string_view why) {
@@ -542,6 +607,30 @@ void Server::stop(std::chrono::milliseconds grace, const std::function<void()>& 
     }
     if (w->thread.joinable()) w->thread.join();
   }
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (state_) state_->complete(internal_error());
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (state_) state_->complete(internal_error());
+}
+
+void Responder::send(Response&& response) {
+  if (auto state = std::move(state_)) state->complete(std::move(response));
+}
+
+Handler inline_handler(SyncHandler handler) {
+  return [handler = std::move(handler)](Request&& request, Responder responder) {
+    Response response;
+    handler(request, response);
+    responder.send(std::move(response));
+  };
 }
 
 namespace {

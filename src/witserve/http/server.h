@@ -6,9 +6,11 @@
 // Limits: the request head (16 KiB) and body (ServerOptions::max_body) are bounded while reading;
 // a request that does not arrive in time, or a connection idle past the keep-alive timeout, is
 // closed. Malformed HTTP gets 400, an oversized body 413, and the connection is closed after them.
-// A handler fills a Response, or streams its response through Request::stream (ResponseStream).
+// A handler answers through its Responder, at once or later and from any thread (an execution
+// thread, say): a whole Response, or a response streamed through Request::stream first.
 //
-// Threads: start() and stop() from one controlling thread; handlers run on the worker threads.
+// Threads: start() and stop() from one controlling thread; handlers are called on the worker
+// (I/O) threads; a Responder, and the stream of its request, may be used from any one thread.
 #pragma once
 
 #include <chrono>
@@ -29,9 +31,10 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Lets a handler send its response while it runs instead of filling Response: send_head once,
 // then write any number of times, then finish. The body goes chunked unless a content length is
-// given. Writes block the worker thread, each bounded by the read timeout; a failed write (the
-// client went away, or stopped reading) is an Error. If the head went out but finish did not, the
-// connection is closed after the handler returns, so the client sees a truncated body.
+// given. Writes block the calling thread (the worker thread, or the execution thread the handler
+// was handed to), each bounded by the write timeout; a failed write (the client went away, or
+// stopped reading) is an Error. If the head went out but finish did not, the connection is closed
+// once the Responder is done, so the client sees a truncated body.
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
@@ -50,7 +53,7 @@ struct Request {
   std::string target;  // path and query as received
   Headers headers;     // in the order received, names as sent
   std::vector<uint8_t> body;
-  ResponseStream* stream = nullptr;  // valid while the handler runs
+  ResponseStream* stream = nullptr;  // valid until the request's Responder has sent
 };
 
 struct Response {
@@ -60,8 +63,38 @@ struct Response {
   bool close = false;  // close the connection after this response
 };
 
-// Answers one request on a worker thread. It runs synchronously on the worker's event loop.
-using Handler = std::function<void(Request& request, Response& response)>;
+// How a handler answers one request: exactly once, from any thread, now or later. send() hands
+// the response to the connection's worker thread (a post to its event loop; no wait), which
+// writes it. When the handler streamed its response (Request::stream), the Response given to
+// send() is ignored and send() only says that the handler is done with the stream. A Responder
+// destroyed without send() answers 500 (or cuts a stream that was not finished). While a request
+// has a Responder, its connection reads nothing more, and the server's event loop keeps running.
+class Responder {
+ public:
+  struct State;  // server.cc
+  Responder() = default;
+  explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  Responder(Responder&&) noexcept = default;
+  Responder& operator=(Responder&& other) noexcept;
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+  ~Responder();
+
+  void send(Response&& response);
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// Answers one request. Called on the connection's worker thread; it may answer there (fast
+// handlers) or hand the request and its Responder to another thread (handlers that may block).
+// An exception out of it answers 500 if the Responder was not moved elsewhere.
+using Handler = std::function<void(Request&& request, Responder responder)>;
+// A handler that answers synchronously, on the worker thread, by filling Response.
+using SyncHandler = std::function<void(Request& request, Response& response)>;
+// The Handler that runs `handler` on the worker thread and sends what it filled.
+Handler inline_handler(SyncHandler handler);
 // Called once on each worker thread as it starts (index 0..threads-1), to make its handler.
 using HandlerFactory = std::function<Result<Handler>(unsigned worker)>;
 // Looks at a request's head (method, target, headers; no body, no stream) on its worker thread

@@ -288,7 +288,8 @@ class Checker {
 };
 
 void Checker::server(const toml::table& t, ServerConfig& out) {
-  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace"});
+  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace", "max_executors",
+                           "max_queue"});
   if (auto v = listen(t, "server.listen")) out.listen = *v;
   if (auto* v = field<int64_t>(t, "threads", "server.threads", "an integer")) {
     if (v->get() < 0 || v->get() > kMaxThreads) {
@@ -296,6 +297,20 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
                               kMaxThreads, v->get()));
     } else {
       out.threads = static_cast<int>(v->get());
+    }
+  }
+  if (auto* v = field<int64_t>(t, "max_executors", "server.max_executors", "an integer")) {
+    if (v->get() < 1 || v->get() > kMaxExecutors) {
+      problem(*v, fmt::format("server.max_executors must be from 1 to {}, not {}", kMaxExecutors, v->get()));
+    } else {
+      out.max_executors = static_cast<int>(v->get());
+    }
+  }
+  if (auto* v = field<int64_t>(t, "max_queue", "server.max_queue", "an integer")) {
+    if (v->get() < 0 || v->get() > kMaxQueue) {
+      problem(*v, fmt::format("server.max_queue must be from 0 to {}, not {}", kMaxQueue, v->get()));
+    } else {
+      out.max_queue = static_cast<int>(v->get());
     }
   }
   if (auto v = size(t, "max_body", "server.max_body")) out.max_body = *v;
@@ -338,7 +353,7 @@ void Checker::admin(const toml::table& t, AdminConfig& out) {
 
 std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds default_deadline) {
   known_keys(t, "route", {"path", "component", "deadline", "instance", "config", "env", "dirs",
-                          "allowed_outbound_hosts"});
+                          "allowed_outbound_hosts", "execution", "max_concurrency"});
   RouteConfig out;
   out.line = static_cast<int>(t.source().begin.line);
   out.deadline = default_deadline;
@@ -376,6 +391,20 @@ std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds def
     if (*mode == "reuse") out.reuse_instance = true;
     else if (*mode != "fresh")
       problem(*t.get("instance"), fmt::format("route.instance must be \"fresh\" or \"reuse\", not \"{}\"", *mode));
+  }
+  if (auto mode = string(t, "execution", "route.execution")) {
+    if (*mode == "inline") out.execution = RouteConfig::kInline;
+    else if (*mode == "pool") out.execution = RouteConfig::kPool;
+    else if (*mode != "auto")
+      problem(*t.get("execution"),
+              fmt::format("route.execution must be \"auto\", \"inline\" or \"pool\", not \"{}\"", *mode));
+  }
+  if (auto* v = field<int64_t>(t, "max_concurrency", "route.max_concurrency", "an integer")) {
+    if (v->get() < 0 || v->get() > kMaxQueue) {
+      problem(*v, fmt::format("route.max_concurrency must be from 0 (no limit) to {}, not {}", kMaxQueue, v->get()));
+    } else {
+      out.max_concurrency = static_cast<int>(v->get());
+    }
   }
   if (auto* config = table(t, "config", "route.config")) {
     for (auto&& [key, value] : *config) {

@@ -84,6 +84,8 @@ std::string to_string(const OutboundHost& rule);
 inline constexpr uint64_t kMiB = 1024 * 1024;
 inline constexpr std::chrono::milliseconds kMaxDeadline = std::chrono::hours(1);
 inline constexpr int kMaxThreads = 1024;
+inline constexpr int kMaxExecutors = 4096;
+inline constexpr int kMaxQueue = 1'000'000;
 
 struct ServerConfig {
   ListenAddress listen{"127.0.0.1", 9090};
@@ -93,6 +95,10 @@ struct ServerConfig {
   std::filesystem::path data_dir;  // absolute; default: ".witserve" next to the manifest
   // On SIGINT/SIGTERM, how long requests in flight may take before they are stopped.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
+  // The execution pool (runtime/executor.h): at most this many execution threads, and at most
+  // max_queue requests waiting for one; past that, requests are answered 503 with Retry-After.
+  int max_executors = 256;
+  int max_queue = 1024;
 };
 
 struct AdminConfig {
@@ -116,6 +122,11 @@ struct RouteConfig {
   // instance = "reuse": one instance per worker thread serves request after request (faster; the
   // handler sees state left by earlier requests). Default "fresh": a new instance per request.
   bool reuse_instance = false;
+  // execution = "auto" (default) | "inline" | "pool": where requests run (runtime/route_load.h).
+  enum Execution { kAuto, kInline, kPool } execution = kAuto;
+  // max_concurrency = N: at most N requests of this route in flight; more are answered 503 with
+  // Retry-After. 0 (default): no limit of its own.
+  int max_concurrency = 0;
   // What the component may reach through WASI: nothing but what is granted here. This layer
   // checks the grants' form; the runtime enforces them.
   std::map<std::string, std::string> env;  // its whole environment (wasi:cli/environment)

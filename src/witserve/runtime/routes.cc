@@ -69,6 +69,10 @@ Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& con
     r.file = c.component;
     r.deadline = c.deadline;
     r.reuse_instance = c.reuse_instance;
+    r.execution = c.execution == manifest::RouteConfig::kInline ? Execution::kInline
+                  : c.execution == manifest::RouteConfig::kPool ? Execution::kPool
+                                                                : Execution::kAuto;
+    r.max_concurrency = c.max_concurrency;
     auto host = std::make_shared<HostContext>();
     host->route = c.pattern.text();
     host->config = c.config;

@@ -25,6 +25,7 @@
 #include "witserve/manifest/router.h"
 #include "witserve/runtime/component_cache.h"
 #include "witserve/runtime/handler_world.h"
+#include "witserve/runtime/route_load.h"
 
 namespace witserve::runtime {
 
@@ -36,6 +37,11 @@ struct Route {
   std::filesystem::path file;  // manifest routes: the component file, watched for changes
   std::chrono::milliseconds deadline{30'000};
   bool reuse_instance = false;  // one instance per worker serves request after request
+  // Where its requests run (route_load.h), and how many may be in flight at once (0: no limit);
+  // `load` is made with the route and shared by every table's copy of it.
+  Execution execution = Execution::kAuto;
+  int max_concurrency = 0;
+  std::shared_ptr<RouteLoad> load = std::make_shared<RouteLoad>();
   std::shared_ptr<const HostContext> host;
   std::shared_ptr<const component::Linker> linker;  // witserve:handler/host for this route
   std::shared_ptr<const LoadedComponent> component;  // null: not loaded (load_error says why)

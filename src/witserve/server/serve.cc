@@ -16,6 +16,8 @@
 #include "witserve/base/log.h"
 #include "witserve/engine/engine.h"
 #include "witserve/http/server.h"
+#include "witserve/runtime/dispatcher.h"
+#include "witserve/runtime/executor.h"
 #include "witserve/runtime/file_watcher.h"
 #include "witserve/runtime/routes.h"
 #include "witserve/runtime/worker.h"
@@ -165,13 +167,33 @@ Status serve(ServeOptions options) {
   http_options.threads = unsigned(m.server.threads);
   http_options.max_body = m.server.max_body;
   runtime::WorkerOptions worker_options{options.native_hello_path};
-  WITSERVE_ASSIGN_OR_RETURN(
-      auto http_server,
-      http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
-        WITSERVE_ASSIGN_OR_RETURN(auto worker, runtime::Worker::create(*engine, routes, watchdog, worker_options));
-        return http::Handler([w = std::shared_ptr<runtime::Worker>(std::move(worker))](
-                                 http::Request& req, http::Response& res) { w->handle(req, res); });
-      }));
+  // Handlers that may wait or run long run on execution threads, each with its own Store; the
+  // I/O threads run the others inline (runtime/dispatcher.h).
+  runtime::ExecutorOptions pool_options;
+  pool_options.min_threads = http_options.threads ? http_options.threads : std::max(1u, std::thread::hardware_concurrency());
+  pool_options.max_threads = unsigned(m.server.max_executors);
+  pool_options.max_queue = size_t(m.server.max_queue);
+  WITSERVE_ASSIGN_OR_RETURN(auto pool, runtime::Executor::start(pool_options, [&]() {
+                              return runtime::Worker::create(*engine, routes, watchdog, runtime::WorkerOptions{});
+                            }));
+  auto http_started = http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
+    WITSERVE_ASSIGN_OR_RETURN(auto worker, runtime::Worker::create(*engine, routes, watchdog, worker_options));
+    auto d = std::make_shared<runtime::Dispatcher>(std::move(worker), *pool, routes, options.native_hello_path);
+    return http::Handler(
+        [d](http::Request&& req, http::Responder responder) { d->handle(std::move(req), std::move(responder)); });
+  });
+  if (!http_started.ok()) return std::move(http_started).error();
+  auto http_server = std::move(*http_started);
+  // The pool stops before the HTTP server goes: a Responder left on an execution thread posts to
+  // its connection's event loop, which must still exist.
+  struct StopPool {
+    http::Server& server;
+    runtime::Executor& pool;
+    ~StopPool() {
+      server.stop(std::chrono::milliseconds(0));
+      pool.stop();
+    }
+  } stop_pool{*http_server, *pool};
 
   std::unique_ptr<http::Server> admin_server;
   if (m.admin.enabled) {
@@ -181,7 +203,7 @@ Status serve(ServeOptions options) {
     admin_options.on_head = admin::make_admin_head_check(token);  // no body is read for a wrong token
     admin::AdminOptions api{token, m.server.deadline};
     auto started = http::Server::start(admin_options, [&](unsigned) -> Result<http::Handler> {
-      return admin::make_admin_handler(routes, *store, api);
+      return http::inline_handler(admin::make_admin_handler(routes, *store, api));
     });
     if (!started.ok()) return std::move(started).error();
     admin_server = std::move(*started);
@@ -207,6 +229,8 @@ Status serve(ServeOptions options) {
                  m.server.shutdown_grace.count());
     watchdog.expire_all();
   });
+  watchdog.expire_all();  // whatever still runs on an execution thread (its connection is gone)
+  pool->stop();
   spdlog::info("stopped");
   return ok();
 }

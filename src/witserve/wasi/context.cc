@@ -28,6 +28,7 @@ void Table::remove(uint32_t rep) {
 
 namespace {
 thread_local WasiContext* current_context = nullptr;
+thread_local uint64_t waits_on_thread = 0;
 constexpr size_t kMaxLine = 16 * 1024;
 }  // namespace
 
@@ -35,6 +36,8 @@ WasiContext::WasiContext(std::shared_ptr<const Grants> grants) : grants_(std::mo
 WasiContext::~WasiContext() { flush_output(); }
 
 WasiContext* WasiContext::current() { return current_context; }
+uint64_t WasiContext::waits_on_this_thread() { return waits_on_thread; }
+void WasiContext::note_wait() { ++waits_on_thread; }
 WasiContext::Enter::Enter(WasiContext* c) : saved_(current_context) { current_context = c; }
 WasiContext::Enter::~Enter() { current_context = saved_; }
 
@@ -45,6 +48,7 @@ Status WasiContext::check_deadline() const {
 
 Status WasiContext::sleep_until(Clock::time_point until) {
   if (before_block) before_block();
+  if (until > Clock::now()) note_wait();
   if (until > deadline) {
     std::this_thread::sleep_until(deadline);
     return check_deadline();

@@ -107,6 +107,11 @@ class WasiContext {
 
   HttpCall* http = nullptr;
 
+  // How many times a guest on this thread has waited in the host (a sleep or poll that had to
+  // wait, an outgoing HTTP request): the runtime keeps routes that wait off its I/O threads.
+  static uint64_t waits_on_this_thread();
+  static void note_wait();
+
   // The context WASI functions on this thread act on.
   static WasiContext* current();
   class Enter {

@@ -736,6 +736,7 @@ void add_http(component::Linker& l) {
     WITSERVE_ASSIGN_OR_RETURN(FutureResponse * f, obj<FutureResponse>(c, a));
     if (f->taken) return give(Value::some(Value::err()));
     if (c.before_block) c.before_block();
+    WasiContext::note_wait();  // an outgoing request: a wait on the network
     complete(c, *f);
     f->taken = true;
     TypeRef inner = ok_type(case_payload(a.type().result, 1));  // result<own<incoming-response>, error-code>
