@@ -3,6 +3,12 @@
 #include "witserve/runtime/executor.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "witserve/base/log.h"
 
@@ -63,6 +69,14 @@ void Executor::run(Thread* self, std::function<void(bool)> ready) {
     std::lock_guard lock(mu_);
     std::string name = options_.name + "-" + std::to_string(next_id_++);
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  }
+  if (options_.nice) {
+    // On Linux a nice value belongs to the thread (its tid), not the whole process.
+    pid_t tid = pid_t(::syscall(SYS_gettid));
+    errno = 0;
+    int now = ::getpriority(PRIO_PROCESS, id_t(tid));
+    if (errno == 0 && ::setpriority(PRIO_PROCESS, id_t(tid), std::min(19, now + options_.nice)) != 0)
+      spdlog::debug("{}: cannot lower an execution thread's priority: {}", options_.name, std::strerror(errno));
   }
   auto made = factory_();
   if (ready) ready(made.ok());

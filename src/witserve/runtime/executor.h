@@ -5,6 +5,10 @@
 // design: the pool is elastic — it starts a thread when a job arrives and none is idle, up to
 // max_threads, and a thread idle past idle_timeout ends (down to min_threads).
 //
+// Execution threads run at a lower scheduling priority than the I/O threads (`nice`, Linux's
+// per-thread nice value): a handler that loops, or many that compute, cannot take the CPU from
+// the threads that accept, parse, answer fast routes and write; they get what those leave.
+//
 // Admission is bounded: at most max_queue jobs wait for a thread; submit() refuses more, and the
 // caller answers 503. stop() drops the jobs still queued (Job::drop) and waits for the running
 // ones; making those return (the watchdog) is the caller's business.
@@ -41,6 +45,7 @@ struct ExecutorOptions {
   unsigned max_threads = 256;  // manifest server.max_executors
   size_t max_queue = 1024;     // manifest server.max_queue
   std::chrono::milliseconds idle_timeout{30'000};
+  int nice = 10;               // added to each execution thread's nice value (0: none)
   std::string name = "exec";   // thread names (exec-N) and log lines
 };
 

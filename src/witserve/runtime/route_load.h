@@ -3,17 +3,22 @@
 // dispatcher (dispatcher.h) decides, request by request, between the I/O thread and the
 // execution pool (executor.h).
 //
-// The automatic rule: a route starts in the pool. After kFastRunsToInline pool runs in a row that
-// each took under kFastRun and neither waited in the host (a sleep, a poll, an outgoing request)
-// nor streamed its response, it runs on the I/O thread. An inline run that takes over kSlowInline
-// sends it back to the pool (to earn its way back); one that waits or streams sends it back for
+// The automatic rule: a route starts in the pool. Each pool run that took under kFastRun and
+// neither waited in the host (a sleep, a poll, an outgoing request) nor streamed its response
+// scores a point, each slower one loses kSlowRunPenalty; at kFastRunsToInline points it runs on
+// the I/O thread. There, an inline run over kVerySlowInline, or two in a row over kSlowInline,
+// send it back to the pool (to earn its way back); one that waits or streams sends it back for
 // good (blocked(): a handler that has waited once may wait again, and a wait on an I/O thread
 // stalls every connection of that thread).
+// Times are wall times (a thread's CPU clock costs a system call, ~0.7 us here, twice per
+// request): a run can look slow because its thread was preempted, which is why one slow run is
+// not enough, in either direction, while one long run is.
 //
 // Thread-safe: one RouteLoad is shared by every copy of its Route (route tables, I/O threads and
 // execution threads); everything is an atomic, relaxed: a stale read only moves one request.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -30,8 +35,10 @@ class RouteLoad {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr std::chrono::microseconds kFastRun{2'000};
-  static constexpr unsigned kFastRunsToInline = 16;
+  static constexpr int kFastRunsToInline = 16;
+  static constexpr int kSlowRunPenalty = 4;
   static constexpr std::chrono::microseconds kSlowInline{20'000};
+  static constexpr std::chrono::microseconds kVerySlowInline{250'000};
 
   // Whether the automatic rule runs the next request on the I/O thread.
   bool runs_inline() const {
@@ -51,16 +58,23 @@ class RouteLoad {
       return Change::kBlocked;
     }
     if (in_pool) {
-      if (took >= kFastRun) {
-        fast_runs_.store(0, std::memory_order_relaxed);
-      } else if (fast_runs_.fetch_add(1, std::memory_order_relaxed) + 1 >= kFastRunsToInline) {
-        if (!inline_.exchange(true, std::memory_order_relaxed)) return Change::kToInline;
+      int score = score_.load(std::memory_order_relaxed);
+      int next = took < kFastRun ? score + 1 : std::max(0, score - kSlowRunPenalty);
+      score_.store(std::min(next, kFastRunsToInline), std::memory_order_relaxed);
+      if (next >= kFastRunsToInline && !inline_.exchange(true, std::memory_order_relaxed)) {
+        slow_inline_.store(false, std::memory_order_relaxed);
+        return Change::kToInline;
       }
-    } else if (took >= kSlowInline) {
-      fast_runs_.store(0, std::memory_order_relaxed);
-      demotions_.fetch_add(1, std::memory_order_relaxed);
-      if (inline_.exchange(false, std::memory_order_relaxed)) return Change::kToPool;
+      return Change::kNone;
     }
+    if (took < kSlowInline) {
+      slow_inline_.store(false, std::memory_order_relaxed);
+      return Change::kNone;
+    }
+    if (took < kVerySlowInline && !slow_inline_.exchange(true, std::memory_order_relaxed)) return Change::kNone;
+    score_.store(0, std::memory_order_relaxed);
+    demotions_.fetch_add(1, std::memory_order_relaxed);
+    if (inline_.exchange(false, std::memory_order_relaxed)) return Change::kToPool;
     return Change::kNone;
   }
 
@@ -82,7 +96,8 @@ class RouteLoad {
  private:
   std::atomic<bool> inline_{false};
   std::atomic<bool> blocked_{false};
-  std::atomic<unsigned> fast_runs_{0};
+  std::atomic<int> score_{0};             // fast pool runs, less penalties
+  std::atomic<bool> slow_inline_{false};  // the last inline run was over kSlowInline
   std::atomic<int> in_flight_{0};
   std::atomic<uint64_t> demotions_{0};
 };
