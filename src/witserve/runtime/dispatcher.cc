@@ -2,6 +2,7 @@
 #include "witserve/runtime/dispatcher.h"
 
 #include <chrono>
+#include <optional>
 
 #include "witserve/base/log.h"
 #include "witserve/wasi/context.h"
@@ -66,9 +67,10 @@ class RequestJob final : public Job {
         responder_(std::move(responder)),
         admission_(std::move(admission)) {}
 
-  void run(Worker& worker) override {
-    http::Response res = run_request(worker, request_, route_, /*in_pool=*/true);
-    answer(std::move(res));
+  void run(Worker& worker) override { response_ = run_request(worker, request_, route_, /*in_pool=*/true); }
+  // Unless run() failed (then the Responder answers 500 as it goes).
+  void finish() override {
+    if (response_) answer(std::move(*response_));
   }
   void drop() override {
     http::Response res = overloaded_response("the server is shutting down");
@@ -86,6 +88,7 @@ class RequestJob final : public Job {
   std::shared_ptr<const RouteTable> table_;  // holds *route_
   const Route* route_;
   http::Request request_;
+  std::optional<http::Response> response_;
   http::Responder responder_;
   Admission admission_;  // destroyed first: released before an unanswered Responder answers
 };

@@ -82,35 +82,49 @@ void Executor::run(Thread* self, std::function<void(bool)> ready) {
   if (ready) ready(made.ok());
   std::unique_ptr<Worker> worker;
   std::deque<std::unique_ptr<Job>> orphans;  // jobs no thread is left to run
+  // Calls `f` on `job` without the lock; a job that throws ends that job, not the thread.
+  auto unlocked = [&](std::unique_lock<std::mutex>& lock, const char* what, auto&& f) {
+    lock.unlock();
+    try {
+      f();
+    } catch (const std::exception& e) {
+      spdlog::error("{}: internal error in a job's {}: {}", options_.name, what, e.what());
+    } catch (...) {
+      spdlog::error("{}: internal error in a job's {}", options_.name, what);
+    }
+    lock.lock();
+  };
   std::unique_lock lock(mu_);
   --starting_;
   if (made.ok()) {
     worker = std::move(*made);
+    std::unique_ptr<Job> job;   // to run next
+    std::unique_ptr<Job> done;  // ran: answered once this thread is in line for the next job
     for (;;) {
-      if (queue_.empty()) {
-        if (stopping_) break;
-        ++idle_;
-        bool woken = cv_.wait_for(lock, options_.idle_timeout, [&] { return !queue_.empty() || stopping_; });
-        --idle_;
-        if (!woken && live_ > options_.min_threads) break;
+      if (!job && !queue_.empty()) {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (job) {
+        if (done) unlocked(lock, "answer", [&] { done->finish(); }), done.reset();
+        ++busy_;
+        unlocked(lock, "run", [&] { job->run(*worker); });
+        --busy_;
+        done = std::move(job);
         continue;
       }
-      std::unique_ptr<Job> job = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
-      lock.unlock();
-      // The pool's exception boundary: a job that throws ends that job, not the thread.
-      try {
-        job->run(*worker);
-      } catch (const std::exception& e) {
-        spdlog::error("{}: internal error in a job: {}", options_.name, e.what());
-      } catch (...) {
-        spdlog::error("{}: internal error in a job", options_.name);
+      if (stopping_) break;
+      idle_.push_back(self);
+      if (done) unlocked(lock, "answer", [&] { done->finish(); }), done.reset();
+      bool woken = self->cv.wait_for(lock, options_.idle_timeout, [&] { return self->handed || stopping_; });
+      if (self->handed) {  // submit() took it off idle_
+        job = std::move(self->handed);
+        continue;
       }
-      job.reset();  // answers (a Job's Responder) before the thread counts as free
-      lock.lock();
-      --busy_;
+      std::erase(idle_, self);
+      if (!woken && live_ > options_.min_threads) break;
     }
+    if (done) unlocked(lock, "answer", [&] { done->finish(); }), done.reset();
   } else {
     spdlog::error("{}: an execution thread could not start: {}", options_.name, made.error().message());
   }
@@ -127,16 +141,21 @@ void Executor::run(Thread* self, std::function<void(bool)> ready) {
 std::unique_ptr<Job> Executor::submit(std::unique_ptr<Job> job) {
   std::lock_guard lock(mu_);
   if (stopping_) return job;
-  // Threads on their way to take a job: the idle ones and those starting.
-  size_t coming = idle_ + starting_;
-  if (queue_.size() >= coming) {
-    // This job would wait: start a thread for it if the pool may grow, else queue it if the
-    // queue has room.
+  if (!idle_.empty()) {
+    // The thread idle last (its Store and instances are the warmest) takes it.
+    Thread* t = idle_.back();
+    idle_.pop_back();
+    t->handed = std::move(job);
+    t->cv.notify_one();
+    return nullptr;
+  }
+  // Threads starting take from the queue; past them, this job would wait: start a thread for it
+  // if the pool may grow, else queue it if the queue has room.
+  if (queue_.size() >= starting_) {
     if (live_ < options_.max_threads) spawn_locked();
-    else if (queue_.size() - coming >= options_.max_queue) return job;
+    else if (queue_.size() - starting_ >= options_.max_queue) return job;
   }
   queue_.push_back(std::move(job));
-  if (idle_) cv_.notify_one();
   return nullptr;
 }
 
@@ -147,8 +166,8 @@ void Executor::stop() {
     if (stopping_ && threads_.empty()) return;
     stopping_ = true;
     dropped.swap(queue_);
+    for (auto& t : threads_) t->cv.notify_one();
   }
-  cv_.notify_all();
   for (auto& job : dropped) job->drop();
   dropped.clear();
   std::vector<std::unique_ptr<Thread>> threads;

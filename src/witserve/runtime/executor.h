@@ -9,6 +9,11 @@
 // per-thread nice value): a handler that loops, or many that compute, cannot take the CPU from
 // the threads that accept, parse, answer fast routes and write; they get what those leave.
 //
+// The thread that finished a job last is first in line for the next one (idle threads are a
+// stack), and it answers a job (Job::finish) only once it is back in line: a client's next request
+// on the same connection finds the same thread, hence the same Store and the same kept instance of
+// an instance = "reuse" route, and few threads stay warm under light load.
+//
 // Admission is bounded: at most max_queue jobs wait for a thread; submit() refuses more, and the
 // caller answers 503. stop() drops the jobs still queued (Job::drop) and waits for the running
 // ones; making those return (the watchdog) is the caller's business.
@@ -37,6 +42,7 @@ class Job {
  public:
   virtual ~Job() = default;
   virtual void run(Worker& worker) = 0;  // on an execution thread
+  virtual void finish() = 0;             // after run(), on the same thread: answer
   virtual void drop() = 0;               // never to run (the server stops): answer without it
 };
 
@@ -75,7 +81,9 @@ class Executor {
   explicit Executor(ExecutorOptions options, WorkerFactory factory);
   struct Thread {
     std::thread thread;
-    bool done = false;  // its loop ended; join it
+    bool done = false;             // its loop ended; join it
+    std::condition_variable cv;    // a job was handed to it, or the pool stops
+    std::unique_ptr<Job> handed;   // set by submit() while the thread is idle
   };
   // Starts a thread (mu_ held). `ready`, if given, learns whether its Worker was made.
   void spawn_locked(std::function<void(bool)> ready = {});
@@ -85,11 +93,10 @@ class Executor {
   const ExecutorOptions options_;
   const WorkerFactory factory_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<std::unique_ptr<Job>> queue_;
   std::vector<std::unique_ptr<Thread>> threads_;
+  std::vector<Thread*> idle_;  // waiting for a job; the last one idle last
   size_t live_ = 0;      // threads started and not ended
-  size_t idle_ = 0;      // threads waiting for a job
   size_t starting_ = 0;  // threads started that have not taken a job or waited yet
   size_t busy_ = 0;
   unsigned next_id_ = 0;
