@@ -96,6 +96,10 @@ void Executor::run(Thread* self, std::function<void(bool)> ready) {
   };
   std::unique_lock lock(mu_);
   --starting_;
+  // More jobs wait than this thread and those starting will take: start the next ones.
+  while (made.ok() && !stopping_ && queue_.size() > starting_ + 1 && live_ < options_.max_threads &&
+         starting_ < options_.max_starting)
+    spawn_locked();
   if (made.ok()) {
     worker = std::move(*made);
     std::unique_ptr<Job> job;   // to run next
@@ -152,8 +156,11 @@ std::unique_ptr<Job> Executor::submit(std::unique_ptr<Job> job) {
   // Threads starting take from the queue; past them, this job would wait: start a thread for it
   // if the pool may grow, else queue it if the queue has room.
   if (queue_.size() >= starting_) {
-    if (live_ < options_.max_threads) spawn_locked();
-    else if (queue_.size() - starting_ >= options_.max_queue) return job;
+    if (live_ < options_.max_threads) {
+      if (starting_ < options_.max_starting) spawn_locked();  // else a thread that starts spawns the next
+    } else if (queue_.size() - starting_ >= options_.max_queue) {
+      return job;
+    }
   }
   queue_.push_back(std::move(job));
   return nullptr;

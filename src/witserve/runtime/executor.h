@@ -52,6 +52,9 @@ struct ExecutorOptions {
   size_t max_queue = 1024;     // manifest server.max_queue
   std::chrono::milliseconds idle_timeout{30'000};
   int nice = 10;               // added to each execution thread's nice value (0: none)
+  // Threads making their Store at once, at most: a burst of requests starts threads a few at a
+  // time (each takes jobs as soon as it is up) rather than hundreds of isolates at once.
+  unsigned max_starting = 2;
   std::string name = "exec";   // thread names (exec-N) and log lines
 };
 
