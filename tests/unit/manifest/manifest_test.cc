@@ -335,6 +335,31 @@ TEST(Manifest, RouteGrantsNothingByDefault) {
   EXPECT_FALSE(outbound_allowed(m.routes[0].allowed_outbound_hosts, "http", "localhost", 80));
 }
 
+TEST(Manifest, ExecutionAndAdmission) {
+  Manifest m = parse_ok("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\n");
+  EXPECT_EQ(m.routes[0].execution, RouteConfig::kAuto);
+  EXPECT_EQ(m.routes[0].max_concurrency, 0);
+  EXPECT_EQ(m.server.max_executors, 256);
+  EXPECT_EQ(m.server.max_queue, 1024);
+  m = parse_ok(
+      "[server]\nmax_executors = 8\nmax_queue = 0\n"
+      "[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\nexecution = \"pool\"\nmax_concurrency = 3\n"
+      "[[route]]\npath = \"/b\"\ncomponent = \"b.wasm\"\nexecution = \"inline\"\n"
+      "[[route]]\npath = \"/c\"\ncomponent = \"c.wasm\"\nexecution = \"auto\"\n");
+  EXPECT_EQ(m.server.max_executors, 8);
+  EXPECT_EQ(m.server.max_queue, 0);
+  EXPECT_EQ(m.routes[0].execution, RouteConfig::kPool);
+  EXPECT_EQ(m.routes[0].max_concurrency, 3);
+  EXPECT_EQ(m.routes[1].execution, RouteConfig::kInline);
+  EXPECT_EQ(m.routes[2].execution, RouteConfig::kAuto);
+  EXPECT_EQ(refused("[server]\nmax_executors = 0\nmax_queue = -3\n"),
+            "/srv/app/witserve.toml:2:17: server.max_executors must be from 1 to 4096, not 0\n"
+            "/srv/app/witserve.toml:3:13: server.max_queue must be from 0 to 1000000, not -3");
+  EXPECT_EQ(refused("[[route]]\npath = \"/a\"\ncomponent = \"a.wasm\"\nexecution = \"fast\"\nmax_concurrency = -1\n"),
+            "/srv/app/witserve.toml:4:13: route.execution must be \"auto\", \"inline\" or \"pool\", not \"fast\"\n"
+            "/srv/app/witserve.toml:5:19: route.max_concurrency must be from 0 (no limit) to 1000000, not -1");
+}
+
 TEST(Manifest, RouteEnv) {
   Manifest m = parse_ok(R"(
 [[route]]
