@@ -21,4 +21,5 @@ guest_c "$out/version-2.wasm" "$src/version.c" -DVERSION=2
 GUEST_WIT=$src/other-package/other.wit GUEST_WORLD=other-handler \
   guest_c "$out/other-package.wasm" "$src/other-package/other.c"
 guest_c_wasi "$out/wasi-fs-c.wasm" "$src/wasi-fs.c"
+guest_c_wasi "$out/seed.wasm" "$src/seed.c"
 guest_finish

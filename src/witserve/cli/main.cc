@@ -219,6 +219,7 @@ int main(int argc, char** argv) {
   // serve and run share the server flags; each overrides the manifest's value when given.
   std::string manifest_file = "witserve.toml", run_file, listen, admin_listen, native_hello;
   int threads = -1;
+  bool rebuild_instances = false;
   auto* serve = app.add_subcommand("serve", "Serve the routes of a manifest (hot reload, admin API)");
   serve->add_option("manifest", manifest_file, "routing manifest (TOML)")->capture_default_str()->check(CLI::ExistingFile);
   auto* run = app.add_subcommand("run", "Serve one component on every path");
@@ -227,6 +228,9 @@ int main(int argc, char** argv) {
     sub->add_option("--listen", listen, "address to listen on, HOST:PORT (port 0: any free port)");
     sub->add_option("--threads", threads, "worker threads (0: one per core)");
     sub->add_option("--native-hello", native_hello, "serve a native C++ hello route at this path (benchmarks)");
+    sub->add_flag("--rebuild-instances", rebuild_instances,
+                  "instantiate fresh-instance routes anew for every request instead of recycling (benchmarks)")
+        ->group("");
   }
   serve->add_option("--admin-listen", admin_listen, "admin API address, HOST:PORT");
   std::string data_dir;
@@ -284,6 +288,7 @@ int main(int argc, char** argv) {
       options.manifest.server.shutdown_grace = *grace;
     }
     options.native_hello_path = native_hello;
+    options.recycle_instances = !rebuild_instances;
     if (auto st = server::serve(std::move(options)); !st.ok()) {
       std::fprintf(stderr, "witserve: %s\n", st.error().message().c_str());
       return 1;

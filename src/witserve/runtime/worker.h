@@ -27,6 +27,10 @@ struct WorkerOptions {
   // When set, this path answers from native C++ code exactly as the hello example does, as a
   // baseline for benchmarks.
   std::string native_hello_path;
+  // Fresh-instance routes recycle their instances (reset to the state after instantiation)
+  // instead of instantiating the component for every request. Off: rebuild every time (for
+  // benchmarks that compare the two).
+  bool recycle_instances = true;
 };
 
 class Worker {
@@ -43,8 +47,10 @@ class Worker {
   void call_http(const Route& route, const manifest::RouteMatch& match, http::Request& request,
                  http::Response& response);
 
-  // Instances kept for routes with instance = "reuse", by component and linker (a route's
-  // identity across table swaps); dropped when they fail or no route uses them any more. The
+  // Instances kept between requests, by component and linker (a route's identity across table
+  // swaps); dropped when they fail or no route uses them any more. For instance = "reuse" the
+  // next request continues where the last one left off; for "fresh" (recycled) the instance is
+  // reset first, with a new WASI context, so the next request sees a new instance's state. The
   // WASI context lives as long as its instance (the guest keeps handles into it).
   struct Reused {
     std::shared_ptr<const LoadedComponent> component;
@@ -52,6 +58,7 @@ class Worker {
     std::unique_ptr<wasi::WasiContext> wasi;
     std::unique_ptr<component::ComponentInstance> instance;
     std::optional<HandleFunc> handle;
+    bool recycled = false;  // a fresh-instance route's: reset before each use
   };
   std::vector<Reused> reused_;
   // The instance one request runs on: the route's kept one, or a fresh one (with a fresh WASI

@@ -165,6 +165,7 @@ Status serve(ServeOptions options) {
   http_options.threads = unsigned(m.server.threads);
   http_options.max_body = m.server.max_body;
   runtime::WorkerOptions worker_options{options.native_hello_path};
+  worker_options.recycle_instances = options.recycle_instances;
   WITSERVE_ASSIGN_OR_RETURN(
       auto http_server,
       http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
