@@ -1,17 +1,27 @@
 // Copy-on-write images of linear memories (see memory_image.h).
 #include "witserve/engine/v8/memory_image.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace witserve::engine::v8backend {
 namespace {
 
-Error os_error(const char* what) { return Error(ErrorKind::kInternal, std::string(what) + ": " + std::strerror(errno)); }
+Error os_error(const char* what) {
+  return Error(ErrorKind::kInternal, std::string(what) + ": " + std::strerror(errno));
+}
+
+size_t page_size() {
+  static const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  return page;
+}
 
 bool all_zero(const uint8_t* p, size_t n) {
   static const uint8_t zeros[4096] = {};
@@ -22,10 +32,22 @@ bool all_zero(const uint8_t* p, size_t n) {
   return true;
 }
 
+// /proc/self/pagemap, opened once for the process; -1 where there is none. pread on it is
+// thread-safe.
+int pagemap_fd() {
+  static const int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+// A pagemap entry's bits: the page is present, and it maps a file (or shared memory) page
+// rather than a private anonymous one.
+constexpr uint64_t kPresent = 1ull << 63;
+constexpr uint64_t kFilePage = 1ull << 61;
+
 }  // namespace
 
-Status map_copy_on_write(uint8_t* base, size_t length) {
-  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+Result<std::unique_ptr<MemoryImage>> MemoryImage::map_under(uint8_t* base, size_t length) {
+  const size_t page = page_size();
   int fd = memfd_create("witserve-memory-image", MFD_CLOEXEC);
   if (fd < 0) return os_error("memfd_create");
   struct Closer {
@@ -43,13 +65,34 @@ Status map_copy_on_write(uint8_t* base, size_t length) {
       done += size_t(n);
     }
   }
+  void* view = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+  if (view == MAP_FAILED) return os_error("mapping a memory image");
+  std::unique_ptr<MemoryImage> image(new MemoryImage(static_cast<const uint8_t*>(view), length));
   void* mapped = mmap(base, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
-  if (mapped == MAP_FAILED) return os_error("mapping a memory image");
-  return ok();
+  if (mapped == MAP_FAILED) return os_error("mapping a memory image over a memory");
+  return image;
 }
 
-Status discard_written_pages(uint8_t* base, size_t length) {
-  if (length && madvise(base, length, MADV_DONTNEED) != 0) return os_error("madvise");
+MemoryImage::~MemoryImage() { munmap(const_cast<uint8_t*>(view_), length_); }
+
+Status MemoryImage::restore(uint8_t* base, size_t length) const {
+  const size_t page = page_size();
+  const size_t pages = length / page;
+  int fd = pagemap_fd();
+  std::vector<uint64_t> entries(pages);
+  off_t at = off_t(reinterpret_cast<uintptr_t>(base) / page * sizeof(uint64_t));
+  size_t want = pages * sizeof(uint64_t);
+  if (fd < 0 || pread(fd, entries.data(), want, at) != ssize_t(want)) {
+    if (length && madvise(base, length, MADV_DONTNEED) != 0) return os_error("madvise");
+    return ok();
+  }
+  for (size_t i = 0; i < pages; ++i) {
+    uint64_t e = entries[i];
+    if (!(e & kPresent) || (e & kFilePage)) continue;  // never written since the image was mapped
+    size_t off = i * page;
+    if (off < length_) std::memcpy(base + off, view_ + off, page);
+    else std::memset(base + off, 0, page);
+  }
   return ok();
 }
 

@@ -290,9 +290,8 @@ class V8Global final : public Global, public V8Handle {
   GlobalType type_;
 };
 
-// What capture() saved. A memory's pages are mapped copy-on-write from a sealed-off memfd copy
-// made at capture, so a reset is one madvise(MADV_DONTNEED) over the memory: pages written since
-// are dropped and read back from the copy; pages never written cost nothing.
+// What capture() saved. A memory's pages are mapped copy-on-write from a memfd copy made at
+// capture, so a reset copies back only the pages written since (memory_image.h).
 struct V8Image final : InstanceImage {
   const void* owner = nullptr;  // the instance captured: an image resets only that one
   struct Mem {
@@ -302,11 +301,9 @@ struct V8Image final : InstanceImage {
     // memory.size is virtual (module_rewrite.h): the memory may have grown since; a reset zeroes
     // what it grew by and the program sees the first size again.
     bool virtual_size = false;
-    // A small memory is put back by copying (no system call, no page faults, no TLB shootdown
-    // of the other threads); a larger one by dropping its written pages (memory_image.h).
-    std::vector<uint8_t> copy;
+    // The image the memory's pages are mapped from (null for an empty memory).
+    std::unique_ptr<v8backend::MemoryImage> image;
   };
-  static constexpr size_t kCopyAtMost = 256 * 1024;
   std::vector<Mem> memories;
   std::vector<std::pair<std::shared_ptr<V8Global>, Val>> globals;
 };
@@ -418,14 +415,15 @@ Result<std::shared_ptr<const InstanceImage>> V8Instance::capture() {
     auto* base = static_cast<uint8_t*>(buf->Data());
     size_t length = buf->ByteLength();
     if (length == 0 && !st.virtual_memory_size) {
-      image->memories.push_back({base, 0, std::move(mem)});
+      image->memories.push_back({base, 0, std::move(mem), false, nullptr});
       continue;
     }
     if (reinterpret_cast<uintptr_t>(base) % page != 0 || length % page != 0)
       return Error(ErrorKind::kUnsupported, "a memory is not page-aligned and cannot be reset");
-    V8Image::Mem saved{base, length, std::move(mem), st.virtual_memory_size, {}};
-    if (length <= V8Image::kCopyAtMost) saved.copy.assign(base, base + length);
-    else WITSERVE_TRY(v8backend::map_copy_on_write(base, length));
+    V8Image::Mem saved{base, length, std::move(mem), st.virtual_memory_size, nullptr};
+    if (length) {
+      WITSERVE_ASSIGN_OR_RETURN(saved.image, v8backend::MemoryImage::map_under(base, length));
+    }
     image->memories.push_back(std::move(saved));
   }
   return std::shared_ptr<const InstanceImage>(std::move(image));
@@ -449,15 +447,8 @@ Status V8Instance::reset(const InstanceImage& any) {
     const auto& m = image->memories[i];
     if (lengths[i] == 0) continue;
     auto* base = static_cast<uint8_t*>(m.memory->data().data());
-    size_t from = 0;
-    if (m.length && m.length <= V8Image::kCopyAtMost) {
-      std::memcpy(base, m.copy.data(), m.length);
-      from = m.length;
-    }
-    size_t grown = lengths[i] - from;
-    if (grown == 0) continue;
-    if (from && grown <= V8Image::kCopyAtMost) std::memset(base + from, 0, grown);
-    else WITSERVE_TRY(v8backend::discard_written_pages(base + from, grown));
+    if (m.image) WITSERVE_TRY(m.image->restore(base, lengths[i]));
+    else std::memset(base, 0, lengths[i]);  // an empty memory that grew
   }
   for (const auto& [global, value] : image->globals) WITSERVE_TRY(global->set(value));
   start_pending_ = static_cast<const V8Module*>(module_.get())->start_exported();
