@@ -137,6 +137,7 @@ std::shared_ptr<RtFunc> host_func(
   bool result_holds = type->result && holds_host_handle(type->result, host_rt);
   return std::make_shared<RtFunc>(RtFunc{
       type, [fn, type, ip, host_rt, params_hold, result_holds](std::span<const Value> args) -> Result<std::optional<Value>> {
+        ++ip->host_calls;
         std::vector<Value> a;
         std::span<const Value> call_args = args;
         if (params_hold) {
@@ -694,6 +695,14 @@ Result<std::unique_ptr<ComponentInstance>> ComponentInstance::instantiate(
     }
     for (engine::Instance* instance : impl.starts)
       if (Status st = instance->run_start(); !st.ok()) return std::move(st).error().with_context("instantiate");
+    if (!impl.starts.empty() && impl.host_calls == 0) {
+      // The start functions called nothing outside the component, so what they did is the same
+      // every time: capture it, and do not run them again after a reset.
+      for (auto& [instance, image] : impl.images) {
+        WITSERVE_ASSIGN_OR_RETURN(image, instance->capture());
+      }
+      impl.starts.clear();
+    }
   }
   return out;
 }

@@ -104,6 +104,8 @@ struct ComponentInstance::Impl {
   std::string not_recyclable;
   std::vector<std::pair<engine::Instance*, std::shared_ptr<const engine::InstanceImage>>> images;
   std::vector<engine::Instance*> starts;
+  // Calls to the host's functions (Linker) so far: whether start functions reached outside.
+  uint64_t host_calls = 0;
 
   Status destroy(const ResourceType* r, uint32_t rep) {
     if (auto it = implementers.find(r); it != implementers.end()) {

@@ -107,7 +107,8 @@ class Instance {
   // that reset() can put it back; call it before the start function runs. kUnsupported if the
   // module is not resettable (ModuleState::resettable).
   virtual Result<std::shared_ptr<const InstanceImage>> capture() = 0;
-  // Puts the memories and globals back as `image` (from this instance's capture) saved them.
+  // Puts the memories and globals back as `image` (from this instance's capture) saved them;
+  // the start function is pending again (run_start runs it).
   // Memory pages come back from the image copy-on-write: the cost is in the pages the instance
   // wrote since. kUnsupported if a memory grew since (a memory cannot shrink): drop the instance.
   virtual Status reset(const InstanceImage& image) = 0;
