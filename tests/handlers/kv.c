@@ -1,8 +1,10 @@
 // Test handler for key-value and configuration (world kv-handler in kv/kv.wit): calls
 // wasi:keyvalue 0.2.0-draft and 0.2.0-draft2, fermyon:spin/key-value@2.0.0, wasi:config/store in
 // three versions and fermyon:spin/variables@2.0.0 through hand-written canonical-ABI glue (no
-// bindings generator here). Query values are URL-decoded; `s` is the store label (default
-// "default"). VER is draft, draft2 or spin2.
+// bindings generator here), and spin:key-value@3.0.0 and spin:variables@3.0.0 (async functions,
+// lowered synchronously; not get-keys, which returns a stream). Query values are URL-decoded; `s` is the store label (default
+// "default"). VER is draft, draft2, spin2 or spin3 (no /keys). A first path segment other than these is skipped
+// (a route prefix: /granted/draft2/get).
 //
 //   /VER/get?k=K          200 the value, or 404 "none"
 //   /VER/set?k=K&v=V      "ok" (without v: the request body is the value)
@@ -17,7 +19,7 @@
 //                         after cas-failed with the cas it returns: "N retries R"
 //   /config/VER/get?k=K   VER draft, rc1 or 2024: 200 the value, or 404 "none"
 //   /config/VER/all       "K=V" lines in the order given
-//   /var?k=K              Spin variable: 200 the value
+//   /var?k=K              Spin variable (2.0.0): 200 the value; /var3?k=K the same through 3.0.0
 // A key-value or variables error answers 500 (other, and Spin's variable errors) or 403
 // (access-denied, no-such-store) with "error: CASE[: TEXT]".
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #define KV2B "wasi:keyvalue/batch@0.2.0-draft2"
 #define SPIN "fermyon:spin/key-value@2.0.0"
 #define SPINVAR "fermyon:spin/variables@2.0.0"
+#define SPINKV3 "spin:key-value/key-value@3.0.0"
 
 // ---- imports (core signatures of the canonical ABI on wasm32) ----
 
@@ -73,6 +76,12 @@ IMPORT(SPIN, "[method]store.exists") void spin_exists(int32_t, const char *, siz
 IMPORT(SPIN, "[method]store.get-keys") void spin_get_keys(int32_t, void *ret);
 IMPORT(SPIN, "[resource-drop]store") void spin_drop(int32_t);
 IMPORT(SPINVAR, "get") void spin_var_get(const char *, size_t, void *ret);
+IMPORT(SPINKV3, "[static]store.open") void spin3_open(const char *, size_t, void *ret);
+IMPORT(SPINKV3, "[method]store.get") void spin3_get(int32_t, const char *, size_t, void *ret);
+IMPORT(SPINKV3, "[method]store.set") void spin3_set(int32_t, const char *, size_t, const void *, size_t, void *ret);
+IMPORT(SPINKV3, "[method]store.delete") void spin3_delete(int32_t, const char *, size_t, void *ret);
+IMPORT(SPINKV3, "[method]store.exists") void spin3_exists(int32_t, const char *, size_t, void *ret);
+IMPORT("spin:variables/variables@3.0.0", "get") void spin3_var_get(const char *, size_t, void *ret);
 
 IMPORT("wasi:config/store@0.2.0-draft", "get") void cfg1_get(const char *, size_t, void *ret);
 IMPORT("wasi:config/store@0.2.0-draft", "get-all") void cfg1_all(void *ret);
@@ -179,10 +188,10 @@ static const int var_payload[] = {1, 1, 1, 1};
 static const char *const cfg_cases[] = {"upstream", "io"};
 static const int cfg_payload[] = {1, 1};
 
-enum version { DRAFT, DRAFT2, SPIN2 };
+enum version { DRAFT, DRAFT2, SPIN2, SPIN3 };
 static enum version ver;
 static void kv_fail(witserve_response *res, const void *p, size_t off) {
-  if (ver == SPIN2) fail_variant(res, p, off, spin_cases, spin_payload, 3);
+  if (ver >= SPIN2) fail_variant(res, p, off, spin_cases, spin_payload, 3);
   else fail_variant(res, p, off, kv_cases, kv_payload, 2);
 }
 
@@ -192,7 +201,8 @@ static int open_store(const char *label, witserve_response *res, int32_t *handle
   size_t n = strlen(label);
   if (ver == DRAFT) kv1_open(label, n, ret);
   else if (ver == DRAFT2) kv2_open(label, n, ret);
-  else spin_open(label, n, ret);
+  else if (ver == SPIN2) spin_open(label, n, ret);
+  else spin3_open(label, n, ret);
   if (u8at(ret, 0)) {
     kv_fail(res, ret, 4);
     return 0;
@@ -325,7 +335,7 @@ static void key_value(const char *op, const witserve_request *req, witserve_resp
   int32_t b;
   if (!open_store(label ? label : "default", res, &b)) return;
   if (!strcmp(op, "open")) return text(res, 200, "ok");
-  if (!strcmp(op, "keys")) return keys(b, res);
+  if (!strcmp(op, "keys") && ver != SPIN3) return keys(b, res);
   if (!strcmp(op, "get-many") || !strcmp(op, "set-many") || !strcmp(op, "delete-many"))
     return batch(op, b, key ? key : (char[]){0}, value, res);
   if (!key) return text(res, 400, "no k\n");
@@ -334,7 +344,8 @@ static void key_value(const char *op, const witserve_request *req, witserve_resp
     int get = op[0] == 'g', exists = op[0] == 'e';
     if (ver == DRAFT) (get ? kv1_get : exists ? kv1_exists : kv1_delete)(b, key, kl, ret);
     else if (ver == DRAFT2) (get ? kv2_get : exists ? kv2_exists : kv2_delete)(b, key, kl, ret);
-    else (get ? spin_get : exists ? spin_exists : spin_delete)(b, key, kl, ret);
+    else if (ver == SPIN2) (get ? spin_get : exists ? spin_exists : spin_delete)(b, key, kl, ret);
+    else (get ? spin3_get : exists ? spin3_exists : spin3_delete)(b, key, kl, ret);
     if (u8at(ret, 0)) return kv_fail(res, ret, 4);
     if (exists) return text(res, 200, u8at(ret, 4) ? "true" : "false");
     if (!get) return text(res, 200, "ok");
@@ -348,11 +359,12 @@ static void key_value(const char *op, const witserve_request *req, witserve_resp
     size_t len = value ? strlen(value) : req->body_len;
     if (ver == DRAFT) kv1_set(b, key, kl, data, len, ret);
     else if (ver == DRAFT2) kv2_set(b, key, kl, data, len, ret);
-    else spin_set(b, key, kl, data, len, ret);
+    else if (ver == SPIN2) spin_set(b, key, kl, data, len, ret);
+    else spin3_set(b, key, kl, data, len, ret);
     if (u8at(ret, 0)) return kv_fail(res, ret, 4);
     return text(res, 200, "ok");
   }
-  if (!strcmp(op, "incr") && ver != SPIN2) {
+  if (!strcmp(op, "incr") && ver < SPIN2) {
     char *d = query(req->path.ptr, "d");
     int64_t delta = d ? parse_i64(d, strlen(d)) : 1;
     if (ver == DRAFT) kv1_increment(b, key, kl, delta, ret);
@@ -394,10 +406,10 @@ static void config(const char *which, const char *op, const witserve_request *re
   witserve_append_body(res, val.ptr, val.len);
 }
 
-static void variable(const witserve_request *req, witserve_response *res) {
+static void variable(int v3, const witserve_request *req, witserve_response *res) {
   char *key = query(req->path.ptr, "k");
   if (!key) return text(res, 400, "no k\n");
-  spin_var_get(key, strlen(key), ret);
+  (v3 ? spin3_var_get : spin_var_get)(key, strlen(key), ret);
   if (u8at(ret, 0)) return fail_variant(res, ret, 4, var_cases, var_payload, 0);
   str val = strat(ret, 4);
   text(res, 200, "");
@@ -412,12 +424,20 @@ void witserve_handle(const witserve_request *req, witserve_response *res) {
   memcpy(path, req->path.ptr, n);
   path[n] = 0;
   char *a = strtok(path, "/"), *b = a ? strtok(NULL, "/") : NULL, *c = b ? strtok(NULL, "/") : NULL;
-  if (a && !strcmp(a, "var")) return variable(req, res);
+  // A first segment that names nothing here is the route's prefix (/granted/draft/open): skip it.
+  if (a && strcmp(a, "var") && strcmp(a, "var3") && strcmp(a, "config") && strcmp(a, "draft") && strcmp(a, "draft2") &&
+      strcmp(a, "spin2") && strcmp(a, "spin3")) {
+    a = b;
+    b = c;
+    c = c ? strtok(NULL, "/") : NULL;
+  }
+  if (a && (!strcmp(a, "var") || !strcmp(a, "var3"))) return variable(a[3] == '3', req, res);
   if (a && b && c && !strcmp(a, "config")) return config(b, c, req, res);
   if (!a || !b) return text(res, 404, "no such test path\n");
   if (!strcmp(a, "draft")) ver = DRAFT;
   else if (!strcmp(a, "draft2")) ver = DRAFT2;
   else if (!strcmp(a, "spin2")) ver = SPIN2;
+  else if (!strcmp(a, "spin3")) ver = SPIN3;
   else return text(res, 404, "no such test path\n");
   key_value(b, req, res);
 }

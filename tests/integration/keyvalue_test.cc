@@ -1,6 +1,6 @@
 // Key-value stores and configuration for handlers on real servers: the C test handler
-// tests/handlers/kv.c (wasi:keyvalue 0.2.0-draft and -draft2, fermyon:spin/key-value@2.0.0,
-// wasi:config/store in three versions, fermyon:spin/variables@2.0.0). SQLite in the data directory
+// tests/handlers/kv.c (wasi:keyvalue 0.2.0-draft and -draft2, fermyon:spin/key-value@2.0.0 and
+// spin:key-value@3.0.0, wasi:config/store in three versions, Spin variables 2.0.0 and 3.0.0). SQLite in the data directory
 // (values survive a restart), Redis shared by two witserve processes (a real redis-server started
 // here on a free loopback port), grants, limits, and configuration from the manifest and the
 // server's environment.
@@ -79,6 +79,12 @@ TEST_F(KeyValue, SqliteValuesPersistAcrossRequestsVersionsAndARestart) {
     EXPECT_EQ(c.get("/draft2/get?k=greeting").body, "hello world");
     EXPECT_EQ(c.get("/draft/get?k=greeting").body, "hello world");
     EXPECT_EQ(c.get("/spin2/get?k=greeting").body, "hello world");
+    EXPECT_EQ(c.get("/spin3/get?k=greeting").body, "hello world");  // async functions, lowered synchronously
+    ASSERT_EQ(c.get("/spin3/set?k=three&v=3").body, "ok");
+    EXPECT_EQ(c.get("/draft2/get?k=three").body, "3");
+    EXPECT_EQ(c.get("/spin3/exists?k=three").body, "true");
+    ASSERT_EQ(c.get("/spin3/delete?k=three").body, "ok");
+    EXPECT_EQ(c.get("/spin3/exists?k=three").body, "false");
     // Bytes, not text: the request body as the value.
     std::string bytes("a\0b\xff", 4);
     ASSERT_EQ(c.request("POST", "/spin2/set?k=bin", bytes).body, "ok");
@@ -164,6 +170,7 @@ TEST_F(KeyValue, StoresAreGrantedByLabelOnly) {
     EXPECT_EQ(c.get("/granted/" + ver + "/open").body, "ok");
   }
   EXPECT_EQ(c.get("/none/spin2/open").body, "error: access-denied");
+  EXPECT_EQ(c.get("/none/spin3/open").body, "error: access-denied");
   // Two labels are two stores.
   ASSERT_EQ(c.get("/other/draft2/set?s=other&k=x&v=in-other").body, "ok");
   EXPECT_EQ(c.get("/granted/draft2/get?k=x").status, 404u);
@@ -280,6 +287,8 @@ TEST_F(Config, ValuesFromTheManifestAndTheEnvironment) {
   }
   EXPECT_EQ(c.get("/var?k=greeting").body, "hello");
   EXPECT_EQ(c.get("/var?k=api_key").body, "s3cr3t");
+  EXPECT_EQ(c.get("/var3?k=api_key").body, "s3cr3t");  // spin:variables@3.0.0, lowered synchronously
+  EXPECT_EQ(c.get("/var3?k=missing").body, "error: undefined: no variable 'missing' in the route's config");
   HttpResponse undefined = c.get("/var?k=missing");
   EXPECT_EQ(undefined.status, 500u);
   EXPECT_EQ(undefined.body, "error: undefined: no variable 'missing' in the route's config");

@@ -42,7 +42,8 @@ void add_config(component::Linker& l) {
   }
   for (const char* iface : {"fermyon:spin/variables@2.0.0", "spin:variables/variables@3.0.0"}) {
     define(l, iface, "get", [](WasiContext& c, const Args& a) -> HostResult {
-      WITSERVE_ASSIGN_OR_RETURN(std::string name, a.str(0));
+      WITSERVE_ASSIGN_OR_RETURN(const Value* arg, a.at(0, TypeKind::kString));
+      const std::string& name = arg->as_string();
       if (!is_spin_variable_name(name))
         return variable_error(a, "invalid-name", "'" + name + "' is not a variable name (lower-case letters, digits and '_', starting with a letter)");
       auto it = c.grants().config.find(name);
