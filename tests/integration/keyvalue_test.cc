@@ -210,7 +210,8 @@ TEST_F(KeyValue, KeyAndValueSizeLimitsAreClearErrors) {
 TEST_F(KeyValue, TwoServersShareRedisAndTheirIncrementsAddUpExactly) {
   RedisServer redis;
   ASSERT_TRUE(redis.ready()) << "redis-server did not start";
-  std::string manifest = "[key_value_store.shared]\ntype = \"redis\"\nurl = { env = \"KV_TEST_REDIS\" }\n" +
+  // No admin API: the two processes share the data directory the fixture gives them.
+  std::string manifest = "[admin]\nenabled = false\n[key_value_store.shared]\ntype = \"redis\"\nurl = { env = \"KV_TEST_REDIS\" }\n" +
                          route("/...", "key_value_stores = [\"shared\"]");
   std::vector<std::pair<std::string, std::optional<std::string>>> env{{"KV_TEST_REDIS", redis.url()}};
   ServerProcess* a = serve(write_manifest(manifest, "a.toml"), {}, false, env);

@@ -717,7 +717,7 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
   }
 
   detail::ProblemFn problem = [&check](const toml::node& at, std::string msg) { check.problem(at, std::move(msg)); };
-  detail::key_value_stores(doc.get("key_value_store"), base, m.server.data_dir, problem, m.key_value_stores);
+  detail::key_value_stores(doc.get("key_value_store"), base, problem, m.key_value_stores);
 
   if (const toml::node* routes = doc.get("route")) {
     if (!routes->is_array()) {

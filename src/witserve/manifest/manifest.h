@@ -112,7 +112,7 @@ struct AdminConfig {
 // "default" exists without being declared: SQLite in DATA/key-value/default.sqlite.
 struct KeyValueStoreConfig {
   enum class Type { kSqlite, kRedis } type = Type::kSqlite;
-  std::filesystem::path path;  // sqlite: absolute (default DATA/key-value/LABEL.sqlite)
+  std::filesystem::path path;  // sqlite: absolute; empty: DATA/key-value/LABEL.sqlite
   std::string url;             // redis: "redis://host:port[/db]", or
   std::string url_env;         // redis: the server's environment variable holding the url
   uint64_t max_key = 256;      // bytes

@@ -64,10 +64,8 @@ std::optional<std::string> env_reference(const toml::table& t, std::string_view 
 
 }  // namespace
 
-void key_value_stores(const toml::node* node, const std::filesystem::path& base,
-                      const std::filesystem::path& data_dir, const ProblemFn& problem,
+void key_value_stores(const toml::node* node, const std::filesystem::path& base, const ProblemFn& problem,
                       std::map<std::string, KeyValueStoreConfig>& out) {
-  auto default_path = [&](const std::string& label) { return data_dir / "key-value" / (label + ".sqlite"); };
   if (node && !node->is_table()) {
     problem(*node, fmt::format("key_value_store must be a table of stores ([key_value_store.LABEL]), not {}", kind(*node)));
   } else if (node) {
@@ -111,7 +109,6 @@ void key_value_stores(const toml::node* node, const std::filesystem::path& base,
         }
       } else {
         if (t->contains("url")) problem(*t->get("url"), fmt::format("{}.url is for redis stores", where));
-        c.path = default_path(label);
         if (const toml::node* p = t->get("path")) {
           auto* s = p->as_string();
           if (!s || s->get().empty()) problem(*p, fmt::format("{}.path must be a file name", where));
@@ -125,11 +122,7 @@ void key_value_stores(const toml::node* node, const std::filesystem::path& base,
       out[label] = std::move(c);
     }
   }
-  if (!out.contains("default")) {
-    KeyValueStoreConfig d;
-    d.path = default_path("default");
-    out["default"] = std::move(d);
-  }
+  if (!out.contains("default")) out["default"] = KeyValueStoreConfig{};
 }
 
 void route_config(const toml::table& t, const ProblemFn& problem, RouteConfig& route) {

@@ -18,9 +18,9 @@ namespace witserve::manifest::detail {
 using ProblemFn = std::function<void(const toml::node& at, std::string message)>;
 
 // [key_value_store] (a table of tables by label) into `out`, adding the implicit "default".
-// Relative sqlite paths start at `base`; without one a store lives in DATA/key-value/.
-void key_value_stores(const toml::node* node, const std::filesystem::path& base,
-                      const std::filesystem::path& data_dir, const ProblemFn& problem,
+// Relative sqlite paths start at `base`; without one the path stays empty (the data directory's,
+// known only when the server starts: --data-dir may override the manifest's).
+void key_value_stores(const toml::node* node, const std::filesystem::path& base, const ProblemFn& problem,
                       std::map<std::string, KeyValueStoreConfig>& out);
 
 // A route's config table into route.config / route.config_env.

@@ -33,8 +33,8 @@ Result<std::shared_ptr<const KeyValueStores>> KeyValueStores::open(const manifes
       }
       where = "redis";
     } else {
-      o.path = c.path;
-      where = c.path.string();
+      o.path = c.path.empty() ? m.server.data_dir / "key-value" / (label + ".sqlite") : c.path;
+      where = o.path.string();
     }
     auto store = kv::open_store(label, o);
     if (!store.ok()) return std::move(store).error().with_context("key-value store '" + label + "'");

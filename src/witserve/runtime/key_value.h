@@ -17,7 +17,8 @@ namespace witserve::runtime {
 
 class KeyValueStores {
  public:
-  // Opens every store the manifest's routes grant. A redis url given as { env = "NAME" } is read
+  // Opens every store the manifest's routes grant (a SQLite store without a path in
+  // m.server.data_dir, as the command line left it). A redis url given as { env = "NAME" } is read
   // from the environment now; unset, the start fails naming it.
   static Result<std::shared_ptr<const KeyValueStores>> open(const manifest::Manifest& m);
 

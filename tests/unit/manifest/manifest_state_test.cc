@@ -24,7 +24,7 @@ TEST(ManifestState, DefaultStoreIsSqliteInTheDataDirectory) {
   ASSERT_EQ(m->key_value_stores.size(), 1u);
   const auto& d = m->key_value_stores.at("default");
   EXPECT_EQ(d.type, KeyValueStoreConfig::Type::kSqlite);
-  EXPECT_EQ(d.path, fs::path("/srv/app/.witserve/key-value/default.sqlite"));
+  EXPECT_EQ(d.path, fs::path());  // DATA/key-value/default.sqlite, DATA as the server starts with
   EXPECT_EQ(d.max_key, 256u);
   EXPECT_EQ(d.max_value, kMiB);
   EXPECT_EQ(m->routes[0].key_value_stores, std::vector<std::string>{"default"});
@@ -45,7 +45,7 @@ TEST(ManifestState, DeclaredStores) {
   EXPECT_EQ(m->key_value_stores.at("cache").url_env, "CACHE_URL");
   EXPECT_EQ(m->key_value_stores.at("cache").max_value, 4096u);
   EXPECT_EQ(m->key_value_stores.at("local").max_key, 64u);
-  EXPECT_EQ(m->key_value_stores.at("local").path, fs::path("/var/lib/ws/key-value/local.sqlite"));
+  EXPECT_EQ(m->key_value_stores.at("local").path, fs::path());
   EXPECT_EQ(m->key_value_stores.at("file").path, fs::path("/srv/app/state/file.db"));
   EXPECT_EQ(m->routes[0].key_value_stores, (std::vector<std::string>{"cache", "local"}));
 }
@@ -74,10 +74,10 @@ TEST(ManifestState, ConfigValuesFromTheEnvironment) {
   EXPECT_EQ(m->routes[0].config, (std::map<std::string, std::string>{{"plain", "v"}}));
   EXPECT_EQ(m->routes[0].config_env, (std::map<std::string, std::string>{{"secret", "API_KEY"}}));
   std::string err = refused("[[route]]\npath = \"/\"\ncomponent = \"a.wasm\"\n[route.config]\n"
-                            "a = 1\nb = { env = \"NOT A NAME\" }\nc = { file = \"x\" }\n");
-  EXPECT_NE(err.find(":6:5: route.config.a must be a string or { env = \"NAME\" }, not an integer"), std::string::npos) << err;
-  EXPECT_NE(err.find(":7:13: route.config.b.env must name an environment variable"), std::string::npos) << err;
-  EXPECT_NE(err.find(":8:5: route.config.c must be a string or { env = \"NAME\" }"), std::string::npos) << err;
+                            "a = 1\nb = { env = \"NOT A NAME\" }\nc = { file = \"x\" }\n");  // lines 5-7
+  EXPECT_NE(err.find(":5:5: route.config.a must be a string or { env = \"NAME\" }, not an integer"), std::string::npos) << err;
+  EXPECT_NE(err.find(":6:13: route.config.b.env must name an environment variable"), std::string::npos) << err;
+  EXPECT_NE(err.find(":7:5: route.config.c must be a string or { env = \"NAME\" }"), std::string::npos) << err;
 }
 
 }  // namespace
