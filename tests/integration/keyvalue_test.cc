@@ -254,6 +254,33 @@ TEST_F(KeyValue, TwoServersShareRedisAndTheirIncrementsAddUpExactly) {
   EXPECT_TRUE(distinct.contains("1") && distinct.contains(total));
 }
 
+TEST_F(KeyValue, TwoServersShareOneSqliteFile) {
+  // One file named by both manifests: increments (transactions holding SQLite's write lock) from
+  // two processes add up exactly.
+  std::string manifest = "[admin]\nenabled = false\n[key_value_store.shared]\npath = \"shared.sqlite\"\n" +
+                         route("/...", "key_value_stores = [\"shared\"]");
+  ServerProcess* a = serve(write_manifest(manifest, "a.toml"), {}, false);
+  ServerProcess* b = serve(write_manifest(manifest, "b.toml"), {}, false);
+  ASSERT_TRUE(a && b);
+  constexpr int kClients = 3, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 2 * kClients; ++t)
+    threads.emplace_back([&, t] {
+      HttpClient c((t % 2 ? a : b)->port());
+      for (int i = 0; i < kEach; ++i) {
+        if (c.get("/draft/incr?s=shared&k=n").status != 200) ++failures;
+        if (c.get("/draft2/cas-incr?s=shared&k=c").status != 200) ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::string total = std::to_string(2 * kClients * kEach);
+  EXPECT_EQ(HttpClient(a->port()).get("/spin2/get?s=shared&k=n").body, total);
+  EXPECT_EQ(HttpClient(b->port()).get("/spin2/get?s=shared&k=c").body, total);
+  EXPECT_TRUE(fs::exists(dir() / "shared.sqlite"));
+}
+
 TEST_F(KeyValue, RedisAwayIsAnErrorAndServingContinues) {
   uint16_t port = free_port();  // nothing listens there
   ServerProcess* s = serve_text("[key_value_store.gone]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:" +
