@@ -178,6 +178,19 @@ TEST_F(KeyValue, StoresAreGrantedByLabelOnly) {
   EXPECT_TRUE(fs::exists(data_dir() / "key-value" / "other.sqlite"));
 }
 
+TEST_F(KeyValue, AdminRegistrationsAreGrantedNoStoreButGetTheirConfig) {
+  ServerProcess* s = serve_text(admin_table() + route("/m/...", "key_value_stores = [\"default\"]"));
+  ASSERT_TRUE(s);
+  HttpResponse reg = http_request(s->admin_port(), "POST", "/handler?route=/reg/...&config=greeting=hi",
+                                  read_file(dir() / "kv.wasm"), bearer());
+  ASSERT_EQ(reg.status, 201u) << reg;  // created
+  HttpClient c(s->port());
+  EXPECT_EQ(c.get("/m/draft2/open").body, "ok");
+  EXPECT_EQ(c.get("/reg/draft2/open").body, "error: access-denied");
+  EXPECT_EQ(c.get("/reg/config/draft/get?k=greeting").body, "hi");
+  EXPECT_EQ(c.get("/reg/var?k=greeting").body, "hi");
+}
+
 TEST_F(KeyValue, ManifestRefusesAnUndeclaredStore) {
   fs::path manifest = write_manifest(route("/...", "key_value_stores = [\"nope\"]"));
   ServerProcess& p = spawn({"serve", manifest.string(), "--listen", "127.0.0.1:0", "--data-dir", data_dir().string()});
