@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "witserve/manifest/state.h"
+
 namespace witserve::manifest {
 namespace {
 
@@ -338,7 +340,7 @@ void Checker::admin(const toml::table& t, AdminConfig& out) {
 
 std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds default_deadline) {
   known_keys(t, "route", {"path", "component", "deadline", "instance", "config", "env", "dirs",
-                          "allowed_outbound_hosts"});
+                          "allowed_outbound_hosts", "key_value_stores"});
   RouteConfig out;
   out.line = static_cast<int>(t.source().begin.line);
   out.deadline = default_deadline;
@@ -377,16 +379,8 @@ std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds def
     else if (*mode != "fresh")
       problem(*t.get("instance"), fmt::format("route.instance must be \"fresh\" or \"reuse\", not \"{}\"", *mode));
   }
-  if (auto* config = table(t, "config", "route.config")) {
-    for (auto&& [key, value] : *config) {
-      if (auto* s = value.as_string()) {
-        out.config.emplace(key.str(), s->get());
-      } else {
-        problem(value, fmt::format("route.config.{} must be a string, not {}", key.str(),
-                                   type_name(value)));
-      }
-    }
-  }
+  if (auto* config = table(t, "config", "route.config"))
+    detail::route_config(*config, [this](const toml::node& at, std::string m) { problem(at, std::move(m)); }, out);
   if (auto* vars = table(t, "env", "route.env")) env(*vars, out.env);
   if (const toml::node* grants = t.get("dirs")) dirs(*grants, out.dirs);
   if (auto* hosts = field<toml::array>(t, "allowed_outbound_hosts",
@@ -710,7 +704,7 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
   m.file = absolute_file;
   m.server.data_dir = (base / ".witserve").lexically_normal();
   Checker check(label, base);
-  check.known_keys(doc, "", {"server", "admin", "route"});
+  check.known_keys(doc, "", {"server", "admin", "route", "key_value_store"});
   const toml::table* server = check.table(doc, "server", "server");
   const toml::table* admin = check.table(doc, "admin", "admin");
   if (server) check.server(*server, m.server);
@@ -721,6 +715,9 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
     check.problem(*at, fmt::format("admin.listen and server.listen are both {}",
                                    m.server.listen.to_string()));
   }
+
+  detail::ProblemFn problem = [&check](const toml::node& at, std::string msg) { check.problem(at, std::move(msg)); };
+  detail::key_value_stores(doc.get("key_value_store"), base, problem, m.key_value_stores);
 
   if (const toml::node* routes = doc.get("route")) {
     if (!routes->is_array()) {
@@ -738,6 +735,8 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
         }
         auto route = check.route(*node.as_table(), m.server.deadline);
         if (!route) continue;
+        if (const toml::node* labels = node.as_table()->get("key_value_stores"))
+          detail::route_key_value_stores(*labels, m.key_value_stores, problem, *route);
         auto [it, inserted] =
             shapes.emplace(route->pattern.shape(), std::pair(route->pattern.text(), route->line));
         if (!inserted) {

@@ -131,6 +131,8 @@ Status serve(ServeOptions options) {
   WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
   auto cache = std::make_shared<runtime::ComponentCache>(engine);
   runtime::Routes routes(cache);
+  WITSERVE_ASSIGN_OR_RETURN(auto key_value_stores, runtime::KeyValueStores::open(m));
+  routes.set_key_value_stores(std::move(key_value_stores));
   // A route whose component does not load does not keep the others from serving: it answers 503
   // until its file loads (hot reload). Only with nothing at all to serve does the start fail.
   if (auto st = routes.set_manifest_routes(m.routes, /*keep_failed=*/true); !st.ok()) {

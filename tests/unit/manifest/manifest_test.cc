@@ -192,7 +192,7 @@ x = 1
       "/srv/app/witserve.toml:11:17: admin.max_component must be greater than 0\n"
       "/srv/app/witserve.toml:12:11: admin.enabled must be a boolean, not a string\n"
       "/srv/app/witserve.toml:17:12: route.deadline: bad duration \"0s\": must be greater than 0\n"
-      "/srv/app/witserve.toml:20:9: route.config.count must be a string, not an integer\n"
+      "/srv/app/witserve.toml:20:9: route.config.count must be a string or { env = \"NAME\" }, not an integer\n"
       "/srv/app/witserve.toml:23:8: route \"/a/:y\" is equivalent to route \"/a/:x\" on line 14 "
       "(only parameter names differ)\n"
       "/srv/app/witserve.toml:26:1: route has no path\n"
