@@ -4,6 +4,7 @@
 // (through the preview1 adapter and wasi:random) and counts requests in a static. A reused
 // instance, for contrast, keeps both.
 #include <set>
+#include <thread>
 
 #include "witserve_process.h"
 
@@ -77,6 +78,47 @@ TEST_F(Recycling, AnInstanceThatTrappedOrGrewIsReplaced) {
     EXPECT_EQ(after_growth.served, "1");
     EXPECT_TRUE(seeds.insert(after_growth.seed).second);
   }
+}
+
+// server.kept_instances bounds what a worker keeps: with room for one instance, two reused routes
+// take turns and each starts over; an instance unused past server.instance_idle_timeout goes too.
+TEST_F(Recycling, KeptInstancesStayWithinTheBudget) {
+  copy_handler("counter.wasm");
+  copy_handler("seed.wasm");
+  ServerProcess* s = serve_text(
+      "[server]\nthreads = 1\nkept_instances = 1\ninstance_idle_timeout = \"1s\"\n"
+      "[[route]]\npath = \"/a\"\ncomponent = \"counter.wasm\"\ninstance = \"reuse\"\n"
+      "[[route]]\npath = \"/b\"\ncomponent = \"seed.wasm\"\ninstance = \"reuse\"\n"
+      "[[route]]\npath = \"/fresh\"\ncomponent = \"seed.wasm\"\n");
+  ASSERT_TRUE(s);
+  HttpClient c(s->port());
+  EXPECT_EQ(c.get("/a").body, "1");
+  EXPECT_EQ(c.get("/a").body, "2");  // kept
+  EXPECT_EQ(parse_seed(c.get("/b")).served, "1");
+  EXPECT_EQ(c.get("/a").body, "1");  // /b's instance took the only place
+  EXPECT_EQ(c.get("/a").body, "2");
+  EXPECT_EQ(parse_seed(c.get("/fresh")).served, "1");  // a recycled instance counts too
+  EXPECT_EQ(c.get("/a").body, "1");
+
+}
+
+// An instance unused for longer than server.instance_idle_timeout is dropped at the next check
+// (every 256 handler requests of its worker), within the budget.
+TEST_F(Recycling, IdleInstancesAreDropped) {
+  copy_handler("counter.wasm");
+  copy_handler("seed.wasm");
+  ServerProcess* s = serve_text(
+      "[server]\nthreads = 1\nkept_instances = 8\ninstance_idle_timeout = \"1s\"\n"
+      "[[route]]\npath = \"/a\"\ncomponent = \"counter.wasm\"\ninstance = \"reuse\"\n"
+      "[[route]]\npath = \"/fresh\"\ncomponent = \"seed.wasm\"\n");
+  ASSERT_TRUE(s);
+  HttpClient c(s->port());
+  EXPECT_EQ(c.get("/a").body, "1");
+  for (int i = 0; i < 256; ++i) ASSERT_EQ(parse_seed(c.get("/fresh")).served, "1");
+  EXPECT_EQ(c.get("/a").body, "2");  // still kept: not idle long enough
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  for (int i = 0; i < 256; ++i) ASSERT_EQ(parse_seed(c.get("/fresh")).served, "1");
+  EXPECT_EQ(c.get("/a").body, "1");
 }
 
 }  // namespace

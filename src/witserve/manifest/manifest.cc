@@ -290,7 +290,8 @@ class Checker {
 };
 
 void Checker::server(const toml::table& t, ServerConfig& out) {
-  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace"});
+  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace",
+                           "kept_instances", "instance_idle_timeout"});
   if (auto v = listen(t, "server.listen")) out.listen = *v;
   if (auto* v = field<int64_t>(t, "threads", "server.threads", "an integer")) {
     if (v->get() < 0 || v->get() > kMaxThreads) {
@@ -303,6 +304,14 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
   if (auto v = size(t, "max_body", "server.max_body")) out.max_body = *v;
   if (auto v = deadline(t, "deadline", "server.deadline")) out.deadline = *v;
   if (auto v = deadline(t, "shutdown_grace", "server.shutdown_grace")) out.shutdown_grace = *v;
+  if (auto* v = field<int64_t>(t, "kept_instances", "server.kept_instances", "an integer")) {
+    if (v->get() < 0 || v->get() > kMaxKeptInstances) {
+      problem(*v, fmt::format("server.kept_instances must be from 0 to {}, not {}", kMaxKeptInstances, v->get()));
+    } else {
+      out.kept_instances = static_cast<int>(v->get());
+    }
+  }
+  if (auto v = deadline(t, "instance_idle_timeout", "server.instance_idle_timeout")) out.instance_idle_timeout = *v;
   if (auto v = string(t, "data_dir", "server.data_dir")) {
     if (v->empty()) {
       problem(*t.get("data_dir"), "server.data_dir is empty");

@@ -93,7 +93,12 @@ struct ServerConfig {
   std::filesystem::path data_dir;  // absolute; default: ".witserve" next to the manifest
   // On SIGINT/SIGTERM, how long requests in flight may take before they are stopped.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
+  // Instances each worker keeps between requests (recycled fresh ones and reused ones), least
+  // recently used dropped first, and how long one may sit unused before it is dropped.
+  int kept_instances = 64;
+  std::chrono::milliseconds instance_idle_timeout = std::chrono::minutes(5);
 };
+inline constexpr int kMaxKeptInstances = 100000;
 
 struct AdminConfig {
   bool enabled = true;

@@ -3,6 +3,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "witserve/base/log.h"
@@ -78,6 +79,12 @@ void Worker::handle(http::Request& req, http::Response& res) {
   call_handler(*route, *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
+  if (requests_ % 256 == 0) drop_idle();
+}
+
+void Worker::drop_idle() {
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(reused_, [&](const Reused& r) { return now - r.last_used > options_.idle_timeout; });
 }
 
 void Worker::forget_unrouted(const RouteTable& table) {
@@ -139,10 +146,19 @@ void Worker::release(const Route& route, Lease& l, bool healthy) {
   if (l.kept) {
     // A trapped or interrupted instance is not used again.
     if (!healthy) std::erase_if(reused_, [&](const Reused& r) { return &r == l.kept; });
+    else l.kept->last_used = std::chrono::steady_clock::now();
     return;
   }
   bool keep = route.reuse_instance || (l.fresh.recycled && l.fresh.instance && l.fresh.instance->recyclable());
-  if (keep && healthy && l.fresh.instance) reused_.push_back(std::move(l.fresh));
+  if (!keep || !healthy || !l.fresh.instance || options_.kept_instances == 0) return;
+  if (reused_.size() >= options_.kept_instances) {
+    // The budget is full: the least recently used instance makes room.
+    auto oldest = std::min_element(reused_.begin(), reused_.end(),
+                                   [](const Reused& a, const Reused& b) { return a.last_used < b.last_used; });
+    reused_.erase(oldest);
+  }
+  l.fresh.last_used = std::chrono::steady_clock::now();
+  reused_.push_back(std::move(l.fresh));
 }
 
 Status Worker::with_instance(const Route& route, const std::function<Status(Reused&)>& body) {

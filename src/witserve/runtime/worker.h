@@ -12,6 +12,7 @@
 // Thread: made, used and destroyed on its worker thread only.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,10 @@ struct WorkerOptions {
   // instead of instantiating the component for every request. Off: rebuild every time (for
   // benchmarks that compare the two).
   bool recycle_instances = true;
+  // At most this many instances kept between requests (least recently used dropped first; 0:
+  // none kept), and none kept longer than `idle_timeout` unused (checked as requests arrive).
+  size_t kept_instances = 64;
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);
 };
 
 class Worker {
@@ -59,6 +64,7 @@ class Worker {
     std::unique_ptr<component::ComponentInstance> instance;
     std::optional<HandleFunc> handle;
     bool recycled = false;  // a fresh-instance route's: reset before each use
+    std::chrono::steady_clock::time_point last_used;
   };
   std::vector<Reused> reused_;
   // The instance one request runs on: the route's kept one, or a fresh one (with a fresh WASI
@@ -74,6 +80,8 @@ class Worker {
   void forget_unrouted(const RouteTable& table);
   uint64_t seen_generation_ = 0;
   void release(const Route& route, Lease& lease, bool healthy);
+  // Drops kept instances unused for longer than the idle timeout.
+  void drop_idle();
   // Runs `body` on the route's instance under the route's deadline, with the instance's WASI
   // context current; a failed body's instance is not kept.
   Status with_instance(const Route& route, const std::function<Status(Reused&)>& body);

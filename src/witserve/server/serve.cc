@@ -168,6 +168,8 @@ Status serve(ServeOptions options) {
   http_options.max_body = m.server.max_body;
   runtime::WorkerOptions worker_options{options.native_hello_path};
   worker_options.recycle_instances = options.recycle_instances;
+  worker_options.kept_instances = size_t(m.server.kept_instances);
+  worker_options.idle_timeout = m.server.instance_idle_timeout;
   WITSERVE_ASSIGN_OR_RETURN(
       auto http_server,
       http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
