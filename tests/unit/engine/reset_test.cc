@@ -240,6 +240,39 @@ TEST_P(ResetTest, AVirtualMemorySizeLetsAGrownMemoryBeReset) {
   EXPECT_FALSE((*plain)->state().virtual_memory_size);
 }
 
+// Data segments mapped as an image rather than copied: every instance starts with the same
+// contents, one instance's writes are its own, and passive and dropped segments behave as the
+// spec says. A segment out of bounds still fails instantiation.
+TEST_P(ResetTest, InitialContentsComeFromDataSegmentsAsBefore) {
+  auto m = engine_->compile(wasm_file("data_image"));
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  auto a = store_->instantiate(*m, {});
+  auto b = store_->instantiate(*m, {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::string seen;
+  for (uint32_t at = 16; at < 20; ++at) seen += char(call_i32(**a, "peek8", {Val::i32(int32_t(at))}));
+  EXPECT_EQ(seen, "abXY");
+  ASSERT_TRUE((*a)->func("poke8")->call(std::vector{Val::i32(16), Val::i32('z')}, {}).ok());
+  EXPECT_EQ(call_i32(**a, "peek8", {Val::i32(16)}), 'z');
+  EXPECT_EQ(call_i32(**b, "peek8", {Val::i32(16)}), 'a');  // b's memory is its own
+  auto c = store_->instantiate(*m, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(call_i32(**c, "peek8", {Val::i32(16)}), 'a');
+
+  ASSERT_TRUE((*a)->func("init_passive")->call({}, {}).ok());
+  EXPECT_EQ(call_i32(**a, "peek8", {Val::i32(203)}), 's');
+  EXPECT_TRUE((*a)->func("init_active")->call(std::vector{Val::i32(0)}, {}).ok());
+  Status dropped = (*a)->func("init_active")->call(std::vector{Val::i32(1)}, {});
+  ASSERT_FALSE(dropped.ok());
+  EXPECT_EQ(dropped.error().kind(), ErrorKind::kTrap);
+
+  auto bad = engine_->compile(wasm_file("segment_out_of_bounds"));
+  ASSERT_TRUE(bad.ok());
+  auto refused = store_->instantiate(*bad, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kTrap) << refused.error().to_string();
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ResetTest, ::testing::ValuesIn(engine_names()),
                          [](const auto& info) { return info.param; });
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,34 +47,92 @@ constexpr uint64_t kFilePage = 1ull << 61;
 
 }  // namespace
 
-Result<std::unique_ptr<MemoryImage>> MemoryImage::map_under(uint8_t* base, size_t length) {
-  const size_t page = page_size();
-  int fd = memfd_create("witserve-memory-image", MFD_CLOEXEC);
-  if (fd < 0) return os_error("memfd_create");
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  if (ftruncate(fd, off_t(length)) != 0) return os_error("ftruncate");
-  for (size_t at = 0; at < length; at += page) {
-    if (all_zero(base + at, page)) continue;  // a hole reads as zeros
-    size_t done = 0;
-    while (done < page) {
-      ssize_t n = pwrite(fd, base + at + done, page - done, off_t(at + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return os_error("writing a memory image");
-      done += size_t(n);
-    }
+namespace {
+
+Status write_all(int fd, const uint8_t* data, size_t size, size_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = pwrite(fd, data + done, size - done, off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return os_error("writing a memory image");
+    done += size_t(n);
   }
-  void* view = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
-  if (view == MAP_FAILED) return os_error("mapping a memory image");
-  std::unique_ptr<MemoryImage> image(new MemoryImage(static_cast<const uint8_t*>(view), length));
-  void* mapped = mmap(base, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
-  if (mapped == MAP_FAILED) return os_error("mapping a memory image over a memory");
-  return image;
+  return ok();
 }
 
-MemoryImage::~MemoryImage() { munmap(const_cast<uint8_t*>(view_), length_); }
+// An anonymous file of `length` bytes and a read-only view of it; the file descriptor is
+// returned open.
+Result<std::pair<int, const uint8_t*>> new_file(size_t length, const std::function<Status(int)>& fill) {
+  int fd = memfd_create("witserve-memory-image", MFD_CLOEXEC);
+  if (fd < 0) return os_error("memfd_create");
+  if (ftruncate(fd, off_t(length)) != 0) {
+    close(fd);
+    return os_error("ftruncate");
+  }
+  if (Status st = fill(fd); !st.ok()) {
+    close(fd);
+    return st.error();
+  }
+  void* view = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+  if (view == MAP_FAILED) {
+    close(fd);
+    return os_error("mapping a memory image");
+  }
+  return std::pair{fd, static_cast<const uint8_t*>(view)};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const MemoryImage>> MemoryImage::map_under(uint8_t* base, size_t length) {
+  const size_t page = page_size();
+  WITSERVE_ASSIGN_OR_RETURN(auto file, new_file(length, [&](int fd) -> Status {
+    for (size_t at = 0; at < length; at += page)
+      if (!all_zero(base + at, page)) WITSERVE_TRY(write_all(fd, base + at, page, at));  // zeros stay holes
+    return ok();
+  }));
+  std::shared_ptr<MemoryImage> image(new MemoryImage(file.second, length, -1));
+  void* mapped = mmap(base, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, file.first, 0);
+  close(file.first);
+  if (mapped == MAP_FAILED) return os_error("mapping a memory image over a memory");
+  return std::shared_ptr<const MemoryImage>(std::move(image));
+}
+
+Result<std::shared_ptr<const MemoryImage>> MemoryImage::from_segments(
+    size_t length, std::span<const std::pair<uint32_t, std::span<const uint8_t>>> segments) {
+  WITSERVE_ASSIGN_OR_RETURN(auto file, new_file(length, [&](int fd) -> Status {
+    for (const auto& [offset, bytes] : segments) {
+      if (uint64_t(offset) + bytes.size() > length) return Error(ErrorKind::kInternal, "a segment is out of bounds");
+      WITSERVE_TRY(write_all(fd, bytes.data(), bytes.size(), offset));
+    }
+    return ok();
+  }));
+  return std::shared_ptr<const MemoryImage>(new MemoryImage(file.second, length, file.first));
+}
+
+MemoryImage::~MemoryImage() {
+  munmap(const_cast<uint8_t*>(view_), length_);
+  if (fd_ >= 0) close(fd_);
+}
+
+Status MemoryImage::map_over(uint8_t* base, size_t length) const {
+  if (fd_ < 0 || length != length_) return Error(ErrorKind::kInternal, "the memory does not fit its image");
+  void* mapped = mmap(base, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd_, 0);
+  if (mapped == MAP_FAILED) return os_error("mapping a memory image over a new memory");
+  return ok();
+}
+
+bool MemoryImage::unchanged(const uint8_t* base, size_t length) const {
+  const size_t page = page_size();
+  const size_t pages = length / page;
+  int fd = pagemap_fd();
+  std::vector<uint64_t> entries(pages);
+  off_t at = off_t(reinterpret_cast<uintptr_t>(base) / page * sizeof(uint64_t));
+  size_t want = pages * sizeof(uint64_t);
+  if (fd < 0 || pread(fd, entries.data(), want, at) != ssize_t(want)) return false;
+  for (uint64_t e : entries)
+    if ((e & kPresent) && !(e & kFilePage)) return false;
+  return true;
+}
 
 Status MemoryImage::restore(uint8_t* base, size_t length) const {
   const size_t page = page_size();

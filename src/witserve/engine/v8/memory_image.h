@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <utility>
 
 #include "witserve/base/result.h"
 
@@ -18,8 +20,19 @@ class MemoryImage {
   // maps that file over the same range, private and writable: the contents do not change, and
   // from now on a page written is a private copy. `base` and `length` are page-aligned. On
   // failure the memory must not be used again.
-  static Result<std::unique_ptr<MemoryImage>> map_under(uint8_t* base, size_t length);
+  static Result<std::shared_ptr<const MemoryImage>> map_under(uint8_t* base, size_t length);
+  // An image of `length` zero bytes with `segments` (offset, bytes) written in order, to map
+  // over new memories with map_over (a module's initial contents, module_rewrite.h point 5).
+  static Result<std::shared_ptr<const MemoryImage>> from_segments(
+      size_t length, std::span<const std::pair<uint32_t, std::span<const uint8_t>>> segments);
   ~MemoryImage();
+
+  size_t length() const { return length_; }
+  // Maps the image over a new memory of exactly length() bytes, private and writable (an image
+  // made by from_segments).
+  Status map_over(uint8_t* base, size_t length) const;
+  // Whether no page of [base, base + length) has been written since the image was mapped there.
+  bool unchanged(const uint8_t* base, size_t length) const;
   MemoryImage(const MemoryImage&) = delete;
   MemoryImage& operator=(const MemoryImage&) = delete;
 
@@ -31,9 +44,10 @@ class MemoryImage {
   Status restore(uint8_t* base, size_t length) const;
 
  private:
-  MemoryImage(const uint8_t* view, size_t length) : view_(view), length_(length) {}
+  MemoryImage(const uint8_t* view, size_t length, int fd) : view_(view), length_(length), fd_(fd) {}
   const uint8_t* view_;  // the file, mapped read-only elsewhere
   size_t length_;
+  int fd_;  // kept open for map_over; -1 once nothing maps it again
 };
 
 }  // namespace witserve::engine::v8backend

@@ -15,6 +15,7 @@ constexpr uint8_t kGlobalSection = 6;
 constexpr uint8_t kExportSection = 7;
 constexpr uint8_t kStartSection = 8;
 constexpr uint8_t kCodeSection = 10;
+constexpr uint8_t kDataSection = 11;
 
 bool read_u32(std::span<const uint8_t> b, size_t& pos, uint32_t& out) {
   out = 0;
@@ -150,6 +151,61 @@ std::optional<std::vector<uint8_t>> virtualize_code(std::span<const uint8_t> pay
   return out;
 }
 
+// The active data segments of a module whose one memory it defines, if every one of them has a
+// constant offset and fits the memory's first size (so instantiation cannot fail on them), and
+// the data section with each of them made passive and empty. Passive and empty behaves as a
+// dropped active segment does after instantiation (memory.init of more than 0 bytes traps, of 0
+// bytes does nothing), so segment indices and the data count stay as they were.
+struct StrippedData {
+  std::vector<DataSegment> segments;
+  std::vector<uint8_t> section;
+};
+std::optional<StrippedData> take_out_data(std::span<const uint8_t> payload, uint64_t memory_bytes) {
+  size_t p = 0;
+  uint32_t count;
+  if (!read_u32(payload, p, count)) return std::nullopt;
+  StrippedData out;
+  write_u32(out.section, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t flags;
+    if (!read_u32(payload, p, flags) || flags > 2) return std::nullopt;
+    uint32_t memory = 0;
+    if (flags == 2 && !read_u32(payload, p, memory)) return std::nullopt;
+    if (memory != 0) return std::nullopt;
+    std::optional<uint32_t> offset;
+    if (flags != 1) {  // active: the offset must be (i32.const N) end
+      if (p >= payload.size() || payload[p++] != 0x41) return std::nullopt;
+      int32_t v = 0;
+      int shift = 0;
+      uint8_t byte;
+      do {
+        if (p >= payload.size() || shift >= 35) return std::nullopt;
+        byte = payload[p++];
+        v |= int32_t(uint32_t(byte & 0x7f) << shift);
+        shift += 7;
+      } while (byte & 0x80);
+      if (shift < 32 && (byte & 0x40)) v |= int32_t(~0u << shift);
+      if (p >= payload.size() || payload[p++] != 0x0B) return std::nullopt;
+      offset = uint32_t(v);
+    }
+    uint32_t size;
+    if (!read_u32(payload, p, size) || size > payload.size() - p) return std::nullopt;
+    auto bytes = payload.subspan(p, size);
+    p += size;
+    if (offset) {
+      if (uint64_t(*offset) + size > memory_bytes) return std::nullopt;  // V8 must report it
+      out.segments.push_back({*offset, bytes});
+      out.section.insert(out.section.end(), {0x01, 0x00});  // passive, no bytes
+    } else {
+      out.section.push_back(0x01);
+      write_u32(out.section, size);
+      out.section.insert(out.section.end(), bytes.begin(), bytes.end());
+    }
+  }
+  if (p != payload.size()) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 // The memory section with every 32-bit, unshared memory's maximum capped at `cap` pages;
@@ -179,7 +235,7 @@ std::optional<std::vector<uint8_t>> cap_memories(std::span<const uint8_t> payloa
 }
 
 std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, uint32_t max_memory_pages,
-                                              const ModuleState* state) {
+                                              const ModuleState* state, bool strip_data) {
   if (module.size() < 8) return std::nullopt;
   std::vector<Section> sections;
   std::optional<uint32_t> start;
@@ -205,6 +261,14 @@ std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, u
     memory_min = first_memory_min(s.payload);
   }
 
+  // The memory's initial contents as an image instead of data segments.
+  std::optional<StrippedData> stripped;
+  const bool one_own_memory = state && state->imported_memories == 0 && state->defined_memories == 1;
+  if (strip_data && one_own_memory && memory_min && *memory_min > 0)
+    for (const auto& s : sections)
+      if (s.id == kDataSection) stripped = take_out_data(s.payload, uint64_t(*memory_min) * 65536);
+  if (stripped && stripped->segments.empty()) stripped.reset();
+
   // The virtual memory size: a new global (the last of state->defined_globals, so it is exported
   // and reset with the others), a new function type and function for memory.grow.
   const bool virt = state && state->virtual_memory_size;
@@ -227,7 +291,7 @@ std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, u
     ++added_count;
   }
   if (state) {
-    for (uint32_t i = 0; i < state->defined_globals.size(); ++i) {
+    for (uint32_t i = 0; i < state->defined_globals.size() && state->resettable(); ++i) {
       if (!state->defined_globals[i].mutable_) continue;
       uint32_t index = state->imported_globals + i;
       write_export(added, kGlobalExportPrefix + std::to_string(index), 0x03, index);
@@ -239,7 +303,7 @@ std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, u
       ++added_count;
     }
   }
-  if (!added_count && !memories && !virt) return std::nullopt;
+  if (!added_count && !memories && !virt && !stripped) return std::nullopt;
 
   bool has_exports = false, has_globals = false, has_types = false, has_funcs = false, has_code = false;
   for (const auto& s : sections) {
@@ -291,6 +355,8 @@ std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, u
       payload = append_entries(s.payload, 1, size_global_entry);
     } else if (virt && s.id == kCodeSection) {
       payload = virtualize_code(s.payload, size_global, grow_func);
+    } else if (stripped && s.id == kDataSection) {
+      payload = stripped->section;
     } else {
       write_section(out, s.id, s.payload);
       continue;
@@ -299,7 +365,15 @@ std::optional<RewrittenModule> rewrite_module(std::span<const uint8_t> module, u
     write_section(out, s.id, *payload);
   }
   place_new_sections(std::nullopt);
-  return RewrittenModule{std::move(out), start.has_value(), virt};
+  RewrittenModule result;
+  result.bytes = std::move(out);
+  result.start_exported = start.has_value();
+  result.memory_size_virtualized = virt;
+  if (stripped) {
+    result.initial_memory_bytes = uint64_t(*memory_min) * 65536;
+    result.initial_segments = std::move(stripped->segments);
+  }
+  return result;
 }
 
 }  // namespace witserve::engine::v8_backend

@@ -45,17 +45,21 @@ class V8Engine;
 class V8Module final : public Module {
  public:
   V8Module(ModuleInfo info, ModuleState state, size_t size, v8::CompiledWasmModule compiled, uint64_t id,
-           bool start_exported, bool state_exported)
+           bool start_exported, bool state_exported, std::shared_ptr<const v8backend::MemoryImage> initial_image)
       : Module(std::move(info), std::move(state), size),
         compiled_(std::move(compiled)),
         id_(id),
         start_exported_(start_exported),
-        state_exported_(state_exported) {}
+        state_exported_(state_exported),
+        initial_image_(std::move(initial_image)) {}
   const v8::CompiledWasmModule& compiled() const { return compiled_; }
   // The start function was moved to the export v8_backend::kStartExport (module_rewrite.h).
   bool start_exported() const { return start_exported_; }
   // Its mutable globals and memories are exported for capture/reset (module_rewrite.h).
   bool state_exported() const { return state_exported_; }
+  // The memory's initial contents, mapped over each new instance's memory instead of V8 copying
+  // data segments in (module_rewrite.h point 5); null if the module kept its data segments.
+  const std::shared_ptr<const v8backend::MemoryImage>& initial_image() const { return initial_image_; }
   uint64_t id() const { return id_; }
   // Stores cache their module objects by id and drop them once this token expires.
   std::weak_ptr<void> liveness() const { return alive_; }
@@ -65,6 +69,7 @@ class V8Module final : public Module {
   uint64_t id_;
   bool start_exported_;
   bool state_exported_;
+  std::shared_ptr<const v8backend::MemoryImage> initial_image_;
   std::shared_ptr<void> alive_ = std::make_shared<int>(0);
 };
 
@@ -302,7 +307,7 @@ struct V8Image final : InstanceImage {
     // what it grew by and the program sees the first size again.
     bool virtual_size = false;
     // The image the memory's pages are mapped from (null for an empty memory).
-    std::unique_ptr<v8backend::MemoryImage> image;
+    std::shared_ptr<const v8backend::MemoryImage> image;
   };
   std::vector<Mem> memories;
   std::vector<std::pair<std::shared_ptr<V8Global>, Val>> globals;
@@ -421,7 +426,10 @@ Result<std::shared_ptr<const InstanceImage>> V8Instance::capture() {
     if (reinterpret_cast<uintptr_t>(base) % page != 0 || length % page != 0)
       return Error(ErrorKind::kUnsupported, "a memory is not page-aligned and cannot be reset");
     V8Image::Mem saved{base, length, std::move(mem), st.virtual_memory_size, nullptr};
-    if (length) {
+    const auto& initial = m->initial_image();
+    if (length && initial && i == 0 && initial->length() == length && initial->unchanged(base, length)) {
+      saved.image = initial;  // still exactly the module's image: nothing to copy
+    } else if (length) {
       WITSERVE_ASSIGN_OR_RETURN(saved.image, v8backend::MemoryImage::map_under(base, length));
     }
     image->memories.push_back(std::move(saved));
@@ -716,6 +724,15 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
   auto exports = instance->Get(ctx, key_exports_.Get(iso));
   if (exports.IsEmpty() || !exports.ToLocalChecked()->IsObject())
     return take_exception(tc, ErrorKind::kInternal).with_context("instance exports");
+  if (const auto& image = m->initial_image()) {
+    // The memory's initial contents (module_rewrite.h point 5), mapped rather than copied.
+    auto mem = exports.ToLocalChecked().As<v8::Object>()->Get(
+        ctx, v8_str(iso, std::string(v8_backend::kMemoryExportPrefix) + "0"));
+    if (mem.IsEmpty() || !mem.ToLocalChecked()->IsWasmMemoryObject())
+      return Error(ErrorKind::kInternal, "the memory of a module with an initial image is not exported");
+    auto buf = mem.ToLocalChecked().As<v8::WasmMemoryObject>()->Buffer();
+    WITSERVE_TRY(image->map_over(static_cast<uint8_t*>(buf->Data()), buf->ByteLength()));
+  }
   // The start function, moved to an export at compile time (module_rewrite.h), runs now unless
   // the caller defers it.
   auto instance_out = std::make_unique<V8Instance>(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>(),
@@ -767,8 +784,20 @@ class V8Engine final : public Engine {
       rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &virt);
       if (rewritten && rewritten->memory_size_virtualized) state = std::move(virt);
     }
-    if (!state.virtual_memory_size)
-      rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, export_state ? &state : nullptr);
+    if (!state.virtual_memory_size) rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &state);
+    std::shared_ptr<const v8backend::MemoryImage> initial_image;
+    if (rewritten && !rewritten->initial_segments.empty()) {
+      std::vector<std::pair<uint32_t, std::span<const uint8_t>>> segments;
+      for (const auto& seg : rewritten->initial_segments) segments.emplace_back(seg.offset, seg.bytes);
+      auto image = v8backend::MemoryImage::from_segments(rewritten->initial_memory_bytes, segments);
+      if (!image.ok()) {
+        // Without an image the module keeps its data segments.
+        rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, export_state ? &state : nullptr,
+                                               /*strip_data=*/false);
+      } else {
+        initial_image = *image;
+      }
+    }
     std::span<const uint8_t> code = rewritten ? std::span<const uint8_t>(rewritten->bytes) : bytes;
     auto mo = v8::WasmModuleObject::Compile(iso, {code.data(), code.size()});
     if (mo.IsEmpty()) {
@@ -779,7 +808,7 @@ class V8Engine final : public Engine {
     compiler_->tasks().run_ready();
     return std::shared_ptr<const Module>(
         std::make_shared<V8Module>(std::move(info), std::move(state), bytes.size(), std::move(compiled), ++next_id_,
-                                   rewritten && rewritten->start_exported, export_state));
+                                   rewritten && rewritten->start_exported, export_state, std::move(initial_image)));
   }
 
   Result<std::unique_ptr<Store>> new_store() override {
