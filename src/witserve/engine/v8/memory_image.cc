@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -97,21 +98,40 @@ Result<std::shared_ptr<const MemoryImage>> MemoryImage::map_under(uint8_t* base,
   return std::shared_ptr<const MemoryImage>(std::move(image));
 }
 
+namespace {
+// Images made by from_segments keep a file descriptor open for as long as their module lives; a
+// registry of thousands of components must not run the process out of descriptors, so past
+// this many the modules keep their data segments instead.
+constexpr int kMaxOpenImages = 256;
+std::atomic<int> g_open_images{0};
+}  // namespace
+
 Result<std::shared_ptr<const MemoryImage>> MemoryImage::from_segments(
     size_t length, std::span<const std::pair<uint32_t, std::span<const uint8_t>>> segments) {
-  WITSERVE_ASSIGN_OR_RETURN(auto file, new_file(length, [&](int fd) -> Status {
+  if (g_open_images.fetch_add(1) >= kMaxOpenImages) {
+    g_open_images.fetch_sub(1);
+    return Error(ErrorKind::kUnsupported, "too many memory images open");
+  }
+  auto file = new_file(length, [&](int fd) -> Status {
     for (const auto& [offset, bytes] : segments) {
       if (uint64_t(offset) + bytes.size() > length) return Error(ErrorKind::kInternal, "a segment is out of bounds");
       WITSERVE_TRY(write_all(fd, bytes.data(), bytes.size(), offset));
     }
     return ok();
-  }));
-  return std::shared_ptr<const MemoryImage>(new MemoryImage(file.second, length, file.first));
+  });
+  if (!file.ok()) {
+    g_open_images.fetch_sub(1);
+    return std::move(file).error();
+  }
+  return std::shared_ptr<const MemoryImage>(new MemoryImage(file->second, length, file->first));
 }
 
 MemoryImage::~MemoryImage() {
   munmap(const_cast<uint8_t*>(view_), length_);
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0) {
+    close(fd_);
+    g_open_images.fetch_sub(1);
+  }
 }
 
 Status MemoryImage::map_over(uint8_t* base, size_t length) const {

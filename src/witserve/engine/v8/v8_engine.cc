@@ -792,8 +792,7 @@ class V8Engine final : public Engine {
       auto image = v8backend::MemoryImage::from_segments(rewritten->initial_memory_bytes, segments);
       if (!image.ok()) {
         // Without an image the module keeps its data segments.
-        rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, export_state ? &state : nullptr,
-                                               /*strip_data=*/false);
+        rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &state, /*strip_data=*/false);
       } else {
         initial_image = *image;
       }
