@@ -23,4 +23,5 @@ GUEST_WIT=$src/other-package/other.wit GUEST_WORLD=other-handler \
 GUEST_WIT=$src/kv GUEST_WORLD=kv-handler guest_c "$out/kv.wasm" "$src/kv.c"
 guest_c_wasi "$out/wasi-fs-c.wasm" "$src/wasi-fs.c"
 guest_c_wasi "$out/seed.wasm" "$src/seed.c"
+guest_c_wasi "$out/sdk-helpers.wasm" "$src/sdk-helpers.c"  # snprintf needs wasi-libc's stdio
 guest_finish
