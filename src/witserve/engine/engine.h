@@ -158,6 +158,12 @@ class Store {
   // Runs engine housekeeping that must happen on this thread (garbage collection steps, finished
   // background compilation). Call it when idle, e.g. between requests.
   virtual void run_pending_tasks() = 0;
+
+  // Keeps the store's thread state entered (for V8: its isolate and context) until the returned
+  // token is dropped, so that the calls, instantiations and host calls made meanwhile do not
+  // enter and leave it each time (a request makes dozens: every canonical-ABI realloc is a call).
+  // Optional and nestable; drop it on this thread, before the store.
+  virtual std::shared_ptr<void> enter() = 0;
 };
 
 struct EngineOptions {

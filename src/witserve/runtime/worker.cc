@@ -175,6 +175,7 @@ Status Worker::with_instance(const Route& route, const std::function<Status(Reus
   };
   auto at = Watchdog::Clock::now() + route.deadline;
   Deadline deadline(*watchdog_, interrupt_, at);
+  auto entered = store_->enter();  // dozens of calls into the store follow
   Result<Lease> leased = Error(ErrorKind::kInternal, "no instance");
   WITSERVE_TRY(guarded([&]() -> Status {
     leased = lease(route);

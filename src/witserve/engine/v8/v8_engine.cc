@@ -135,6 +135,8 @@ class V8Store final : public Store {
     return std::make_shared<V8InterruptHandle>(interrupt_);
   }
   void run_pending_tasks() override;
+  std::shared_ptr<void> enter() override;
+  bool entered() const { return entered_ > 0; }
 
   v8::Isolate* isolate() const { return owned_->get(); }
   v8::Local<v8::Context> context() const { return context_.Get(isolate()); }
@@ -198,16 +200,24 @@ class V8Store final : public Store {
   std::shared_ptr<InterruptState> interrupt_ = std::make_shared<InterruptState>();
   std::optional<Error> pending_host_error_;
   int call_depth_ = 0;
+  int entered_ = 0;  // Store::enter() tokens alive
 };
 
 // Enters the store's isolate and context for one API operation.
+// Inside Store::enter() on this thread (the isolate is the current one), only a handle scope is
+// needed; otherwise the isolate and context are entered and left around the operation.
 struct Scope {
-  explicit Scope(const V8Store& s)
-      : iso_scope(s.isolate()), handles(s.isolate()), ctx(s.context()), ctx_scope(ctx) {}
-  v8::Isolate::Scope iso_scope;
-  v8::HandleScope handles;
+  explicit Scope(const V8Store& s) {
+    bool entered = s.entered() && v8::Isolate::GetCurrent() == s.isolate();
+    if (!entered) iso_scope.emplace(s.isolate());
+    handles.emplace(s.isolate());
+    ctx = s.context();
+    if (!entered) ctx_scope.emplace(ctx);
+  }
+  std::optional<v8::Isolate::Scope> iso_scope;
+  std::optional<v8::HandleScope> handles;
   v8::Local<v8::Context> ctx;
-  v8::Context::Scope ctx_scope;
+  std::optional<v8::Context::Scope> ctx_scope;
 };
 
 // ---- externs --------------------------------------------------------------------------------
@@ -556,6 +566,25 @@ V8Store::~V8Store() {
   key_grow_.Reset();
   context_.Reset();
   owned_.reset();
+}
+
+std::shared_ptr<void> V8Store::enter() {
+  v8::Isolate* iso = isolate();
+  iso->Enter();
+  {
+    v8::HandleScope handles(iso);
+    context()->Enter();
+  }
+  ++entered_;
+  return std::shared_ptr<void>(this, [](V8Store* s) {
+    --s->entered_;
+    v8::Isolate* iso = s->isolate();
+    {
+      v8::HandleScope handles(iso);
+      s->context()->Exit();
+    }
+    iso->Exit();
+  });
 }
 
 void V8Store::run_pending_tasks() {
