@@ -146,8 +146,9 @@ guest_finish() {
   for entry in "${guest_cores[@]}"; do
     step=${entry%% *}
     core=${entry#* }
-    allowed=' <- witserve:handler/host@0\.1\.0\.'
-    what=witserve:handler/host
+    # ... and the key-value and configuration interfaces (wasi:keyvalue, wasi:config, Spin's).
+    allowed=' <- witserve:handler/host@0\.1\.0\.\| <- wasi:keyvalue/\| <- wasi:config/\| <- fermyon:spin/\| <- spin:'
+    what="witserve:handler/host, key-value and config"
     if [ "$step" = component-wasi ]; then
       allowed="$allowed\| <- wasi_snapshot_preview1\."
       what="$what and wasi_snapshot_preview1"

@@ -161,6 +161,46 @@ const char *witserve_param(const witserve_request *req, const char *name) {
   return find_header(req, "x-witserve-param-", name);
 }
 
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+char *witserve_query(const witserve_request *req, const char *name) {
+  const char *q = memchr(req->path.ptr, '?', req->path.len);
+  if (!q) return NULL;
+  const char *end = req->path.ptr + req->path.len;
+  size_t name_len = strlen(name);
+  for (const char *p = q + 1; p < end;) {
+    const char *amp = memchr(p, '&', (size_t)(end - p));
+    const char *stop = amp ? amp : end;
+    const char *eq = memchr(p, '=', (size_t)(stop - p));
+    const char *key_end = eq ? eq : stop;
+    if ((size_t)(key_end - p) == name_len && memcmp(p, name, name_len) == 0) {
+      const char *v = eq ? eq + 1 : stop;
+      char *out = malloc((size_t)(stop - v) + 1), *o = out;
+      if (!out) return NULL;
+      for (; v < stop; v++) {
+        int hi, lo;
+        if (*v == '+') {
+          *o++ = ' ';
+        } else if (*v == '%' && stop - v >= 3 && (hi = hex_digit(v[1])) >= 0 && (lo = hex_digit(v[2])) >= 0) {
+          *o++ = (char)(hi * 16 + lo);
+          v += 2;
+        } else {
+          *o++ = *v;
+        }
+      }
+      *o = 0;
+      return out;
+    }
+    p = stop + 1;
+  }
+  return NULL;
+}
+
 // ---- response ----
 
 void witserve_set_status(witserve_response *res, uint16_t status) { res->status = status; }
@@ -190,6 +230,44 @@ void witserve_set_body_bytes(witserve_response *res, const void *data, size_t le
 
 void witserve_set_body(witserve_response *res, const char *text) {
   witserve_set_body_bytes(res, text, strlen(text));
+}
+
+void witserve_text(witserve_response *res, uint16_t status, const char *text) {
+  witserve_set_status(res, status);
+  witserve_add_header(res, "content-type", "text/plain; charset=utf-8");
+  witserve_set_body(res, text);
+}
+
+void witserve_json(witserve_response *res, uint16_t status, const char *json) {
+  witserve_set_status(res, status);
+  witserve_add_header(res, "content-type", "application/json");
+  witserve_set_body(res, json);
+}
+
+char *witserve_json_string(const char *text) {
+  size_t len = strlen(text);
+  char *out = malloc(len * 6 + 3), *o = out;  // \u00XX is the longest escape
+  if (!out) return NULL;
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    switch (*p) {
+      case '"': *o++ = '\\', *o++ = '"'; break;
+      case '\\': *o++ = '\\', *o++ = '\\'; break;
+      case '\n': *o++ = '\\', *o++ = 'n'; break;
+      case '\r': *o++ = '\\', *o++ = 'r'; break;
+      case '\t': *o++ = '\\', *o++ = 't'; break;
+      default:
+        if (*p < 0x20) {
+          static const char hex[] = "0123456789abcdef";
+          *o++ = '\\', *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[*p >> 4], *o++ = hex[*p & 15];
+        } else {
+          *o++ = (char)*p;
+        }
+    }
+  }
+  *o++ = '"';
+  *o = 0;
+  return out;
 }
 
 // ---- host ----

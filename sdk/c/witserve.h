@@ -67,6 +67,10 @@ const char *witserve_find_header(const witserve_request *req, const char *name);
 // The route parameter `name` (the header x-witserve-param-NAME), or NULL: for the route
 // /users/:id, witserve_param(req, "id").
 const char *witserve_param(const witserve_request *req, const char *name);
+// The first query parameter called `name`, percent-decoded (and '+' as a space), as a malloc'd C
+// string (free() it); NULL if the query has no such parameter. `?a` and `?a=` give "". Bytes that
+// decode to NUL end the value there.
+char *witserve_query(const witserve_request *req, const char *name);
 
 // ---- response ----
 
@@ -79,6 +83,14 @@ void witserve_set_body_bytes(witserve_response *res, const void *data, size_t le
 // Append a C string / `len` bytes to the body (copied).
 void witserve_append_text(witserve_response *res, const char *text);
 void witserve_append_body(witserve_response *res, const void *data, size_t len);
+// The whole answer at once: status, a content type and the body. witserve_text sends
+// `text/plain; charset=utf-8`, witserve_json `application/json` (the caller writes the JSON; see
+// witserve_json_string).
+void witserve_text(witserve_response *res, uint16_t status, const char *text);
+void witserve_json(witserve_response *res, uint16_t status, const char *json);
+// `text` as a JSON string literal, quotes included, with '"', '\\' and control characters
+// escaped, as a malloc'd C string (free() it). `text` must be UTF-8.
+char *witserve_json_string(const char *text);
 
 // ---- host (each imported only if called) ----
 

@@ -20,6 +20,9 @@ guest_c "$out/version-1.wasm" "$src/version.c" -DVERSION=1
 guest_c "$out/version-2.wasm" "$src/version.c" -DVERSION=2
 GUEST_WIT=$src/other-package/other.wit GUEST_WORLD=other-handler \
   guest_c "$out/other-package.wasm" "$src/other-package/other.c"
+GUEST_WIT=$src/kv GUEST_WORLD=kv-handler guest_c "$out/kv.wasm" "$src/kv.c"
 guest_c_wasi "$out/wasi-fs-c.wasm" "$src/wasi-fs.c"
 guest_c_wasi "$out/wasi-sleep.wasm" "$src/wasi-sleep.c"
+guest_c_wasi "$out/seed.wasm" "$src/seed.c"
+guest_c_wasi "$out/sdk-helpers.wasm" "$src/sdk-helpers.c"  # snprintf needs wasi-libc's stdio
 guest_finish

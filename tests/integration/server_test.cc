@@ -69,6 +69,19 @@ TEST_F(DefaultManifest, EveryExampleRouteAnswers) {
   EXPECT_TRUE(s.wait_for_log("[info] [/hello/rust-wasi] stdout: hello-rust-wasi: GET /hello/rust-wasi\n", 2s))
       << s.log();
 
+  // counter-js: visits counted per path in the "default" key-value store (SQLite in the data
+  // directory), greeting from the route's config.
+  for (auto [path, body] : {std::pair{"/counter/a", "Welcome! /counter/a has had 1 visit.\n"},
+                            {"/counter/a?x", "Welcome! /counter/a has had 2 visits.\n"},
+                            {"/counter/b", "Welcome! /counter/b has had 1 visit.\n"}}) {
+    SCOPED_TRACE(path);
+    HttpResponse r = c.get(path);
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_EQ(r.body, body);
+    EXPECT_EQ(r.header("x-witserve-example"), "counter-js");
+  }
+  EXPECT_TRUE(fs::exists(data_dir() / "key-value" / "default.sqlite"));
+
   // Nothing else is routed: a parameter must be a non-empty segment, and slashes are strict.
   for (const char* path : {"/nope", "/greet", "/greet/", "/greet/a/b", "/hello/c/", "/hello", "/hello/go"}) {
     SCOPED_TRACE(path);
@@ -94,14 +107,14 @@ TEST_F(DefaultManifest, EveryExampleRouteAnswers) {
   HttpResponse list = http_get(s.admin_port(), "/handler", bearer(token));
   ASSERT_EQ(list.status, 200u) << list;
   json routes = json::parse(list.body)["routes"];
-  ASSERT_EQ(routes.size(), 9u) << list.body;
+  ASSERT_EQ(routes.size(), 10u) << list.body;
   std::vector<std::string> paths;
   for (const auto& r : routes) {
     paths.push_back(r["route"]);
     EXPECT_EQ(r["origin"], "manifest");
   }
   EXPECT_EQ(paths, (std::vector<std::string>{"/", "/hello/c", "/hello/rust", "/hello/wat", "/greet/:name", "/hello/js",
-                                             "/http/js", "/printf/c", "/hello/rust-wasi"}));
+                                             "/http/js", "/printf/c", "/hello/rust-wasi", "/counter/..."}));
   EXPECT_EQ(http_get(s.admin_port(), "/handler", bearer("not-" + token)).status, 401u);
 
   stop_cleanly(s);

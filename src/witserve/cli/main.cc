@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -176,9 +178,44 @@ int wave_args_start(int argc, char** argv) {
   for (++i; i < argc && positionals < 2; ++i) {
     std::string a = argv[i];
     if (a[0] != '-' || positionals == 1) ++positionals;
-    else if (a == "--dir" || a == "--env") ++i;  // options before COMPONENT that take a value
+    else if (a == "--dir" || a == "--env" || a == "--log-level") ++i;  // options before COMPONENT that take a value
   }
   return std::min(i, argc);
+}
+
+// Levenshtein distance, for "did you mean" on a mistyped subcommand.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The subcommand word in argv (after global options), if it names no subcommand of `app`: an
+// error naming the closest one, or nullopt.
+std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  int i = 1;
+  while (i < argc && argv[i][0] == '-') i += std::string(argv[i]) == "--log-level" ? 2 : 1;
+  if (i >= argc) return std::nullopt;
+  std::string word = argv[i];
+  std::string best;
+  size_t best_distance = 3;  // suggest only what is close
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == word) return std::nullopt;
+    size_t d = edit_distance(word, sub->get_name());
+    if (d < best_distance) best_distance = d, best = sub->get_name();
+  }
+  std::string message = "unknown command '" + word + "'";
+  if (!best.empty()) message += "; did you mean '" + best + "'?";
+  return message + " (witserve --help lists the commands)";
 }
 
 }  // namespace
@@ -186,6 +223,9 @@ int wave_args_start(int argc, char** argv) {
 int main(int argc, char** argv) {
   CLI::App app{"witserve: runs WebAssembly components as HTTP handlers"};
   app.require_subcommand(1);
+  // Global options are accepted after the subcommand too: `witserve serve --log-level debug x.toml`.
+  app.fallthrough();
+  app.set_version_flag("--version", "witserve 0.1.0");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
@@ -219,14 +259,18 @@ int main(int argc, char** argv) {
   // serve and run share the server flags; each overrides the manifest's value when given.
   std::string manifest_file = "witserve.toml", run_file, listen, admin_listen, native_hello;
   int threads = -1;
+  bool rebuild_instances = false;
   auto* serve = app.add_subcommand("serve", "Serve the routes of a manifest (hot reload, admin API)");
-  serve->add_option("manifest", manifest_file, "routing manifest (TOML)")->capture_default_str()->check(CLI::ExistingFile);
+  serve->add_option("manifest", manifest_file, "routing manifest (TOML)")->capture_default_str();
   auto* run = app.add_subcommand("run", "Serve one component on every path");
   run->add_option("component", run_file, "component (.wasm)")->required()->check(CLI::ExistingFile);
   for (auto* sub : {serve, run}) {
     sub->add_option("--listen", listen, "address to listen on, HOST:PORT (port 0: any free port)");
     sub->add_option("--threads", threads, "worker threads (0: one per core)");
     sub->add_option("--native-hello", native_hello, "serve a native C++ hello route at this path (benchmarks)");
+    sub->add_flag("--rebuild-instances", rebuild_instances,
+                  "instantiate fresh-instance routes anew for every request instead of recycling (benchmarks)")
+        ->group("");
   }
   serve->add_option("--admin-listen", admin_listen, "admin API address, HOST:PORT");
   std::string data_dir;
@@ -239,6 +283,10 @@ int main(int argc, char** argv) {
     sub->add_option("--shutdown-grace", shutdown_grace,
                     "on SIGINT/SIGTERM, how long requests in flight may take, e.g. 10s (server.shutdown_grace)");
 
+  if (auto unknown = unknown_subcommand(app, argc, argv)) {
+    std::fprintf(stderr, "witserve: %s\n", unknown->c_str());
+    return 2;
+  }
   int wave_start = wave_args_start(argc, argv);
   std::vector<std::string> verbatim(argv + wave_start, argv + argc);
   if (!verbatim.empty() && verbatim.front() == "--") verbatim.erase(verbatim.begin());
@@ -248,10 +296,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unknown log level '%s'\n", log_level.c_str());
     return 2;
   }
+  log::honour_no_color();
 
   if (*serve || *run) {
     server::ServeOptions options;
     if (*serve) {
+      if (!std::filesystem::exists(manifest_file)) {
+        std::fprintf(stderr,
+                     "witserve: there is no manifest at %s.\n"
+                     "  Write one (a [[route]] with a path and a component; see docs/manifest.md),\n"
+                     "  name another: witserve serve PATH.toml,\n"
+                     "  or serve one component on every path: witserve run HANDLER.wasm\n",
+                     manifest_file.c_str());
+        return 2;
+      }
       auto m = manifest::load_manifest(manifest_file);
       if (!m.ok()) {
         std::fprintf(stderr, "witserve: the manifest has errors:\n%s\n", m.error().message().c_str());
@@ -284,6 +342,7 @@ int main(int argc, char** argv) {
       options.manifest.server.shutdown_grace = *grace;
     }
     options.native_hello_path = native_hello;
+    options.recycle_instances = !rebuild_instances;
     if (auto st = server::serve(std::move(options)); !st.ok()) {
       std::fprintf(stderr, "witserve: %s\n", st.error().message().c_str());
       return 1;

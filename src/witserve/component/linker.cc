@@ -137,6 +137,7 @@ std::shared_ptr<RtFunc> host_func(
   bool result_holds = type->result && holds_host_handle(type->result, host_rt);
   return std::make_shared<RtFunc>(RtFunc{
       type, [fn, type, ip, host_rt, params_hold, result_holds](std::span<const Value> args) -> Result<std::optional<Value>> {
+        ++ip->host_calls;
         std::vector<Value> a;
         std::span<const Value> call_args = args;
         if (params_hold) {
@@ -338,7 +339,25 @@ Result<std::shared_ptr<RtInstance>> ComponentInstance::Impl::instantiate(
                   break;
                 }
               }
-              WITSERVE_ASSIGN_OR_RETURN(ci->instance, store->instantiate(module, imports));
+              if (recycle) {
+                // Start functions are deferred until the whole component exists. That changes nothing
+                // unless a later core instance's segments write into an earlier one's memory or table
+                // after that one's start function ran.
+                const engine::ModuleState& ms = module->state();
+                if (!ms.resettable()) {
+                  not_recyclable = "a core module's code changes tables or drops segments";
+                  return Error(ErrorKind::kUnsupported, not_recyclable);
+                }
+                if (ms.segments_write_imports && !starts.empty()) {
+                  not_recyclable = "a core module's segments write into an instance whose start function ran";
+                  return Error(ErrorKind::kUnsupported, not_recyclable);
+                }
+                WITSERVE_ASSIGN_OR_RETURN(ci->instance, store->instantiate(module, imports, {.defer_start = true}));
+                images.emplace_back(ci->instance.get(), nullptr);
+                if (ms.has_start) starts.push_back(ci->instance.get());
+              } else {
+                WITSERVE_ASSIGN_OR_RETURN(ci->instance, store->instantiate(module, imports));
+              }
             } else {
               for (const auto& e : d.exports) {
                 WITSERVE_ASSIGN_OR_RETURN(auto x, core_item(s, e.item));
@@ -551,10 +570,23 @@ Result<std::shared_ptr<const CompiledComponent>> CompiledComponent::compile(engi
   WITSERVE_ASSIGN_OR_RETURN(auto resolved, load_component(std::move(bytes)));
   auto out = std::shared_ptr<CompiledComponent>(new CompiledComponent());
   out->resolved_ = resolved;
+  // A memory's size can be made virtual (so recycled instances whose memory grew can be reset)
+  // unless some module sizes or grows a memory it imports: it would see the real size.
+  bool virtual_sizes = true;
+  std::function<void(const ast::Component&)> check_sizes = [&](const ast::Component& c) {
+    for (const auto& d : c.defs) {
+      if (auto* m = std::get_if<ast::CoreModuleDef>(&d)) {
+        if (engine::read_module_state(m->bytes).sizes_imported_memory) virtual_sizes = false;
+      } else if (auto* n = std::get_if<std::shared_ptr<const ast::Component>>(&d)) {
+        check_sizes(**n);
+      }
+    }
+  };
+  check_sizes(*resolved->ast);
   std::function<Status(const ast::Component&)> compile_all = [&](const ast::Component& c) -> Status {
     for (const auto& d : c.defs) {
       if (auto* m = std::get_if<ast::CoreModuleDef>(&d)) {
-        auto mod = engine.compile(m->bytes);
+        auto mod = engine.compile(m->bytes, {.virtual_memory_size = virtual_sizes});
         if (!mod.ok())
           return std::move(mod).error().with_context("core module at byte " + std::to_string(m->offset));
         out->modules_[m] = *mod;
@@ -620,7 +652,8 @@ const Linker::ResourceDef* Linker::find_resource(const std::string& instance, co
 // ---- ComponentInstance ----------------------------------------------------------------------
 
 Result<std::unique_ptr<ComponentInstance>> ComponentInstance::instantiate(
-    std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker) {
+    std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker,
+    Options options) {
   const auto& rc = component->resolved();
   if (!rc.unsupported.empty())
     return Error(ErrorKind::kUnsupported, "the component uses " + rc.unsupported.front() +
@@ -636,11 +669,65 @@ Result<std::unique_ptr<ComponentInstance>> ComponentInstance::instantiate(
   root->rc = &impl.cc->resolved();
   Scope& rs = *root;
   impl.scopes.push_back(std::move(root));
-  WITSERVE_ASSIGN_OR_RETURN(impl.exports, impl.instantiate(rs, nullptr));
+  impl.recycle = options.recyclable;
+  auto exports = impl.instantiate(rs, nullptr);
+  if (!exports.ok() && options.recyclable && !impl.not_recyclable.empty()) {
+    // The component cannot be recycled: an ordinary instance, and the reason kept for the caller.
+    std::string why = std::move(impl.not_recyclable);
+    auto cc = impl.cc;
+    WITSERVE_ASSIGN_OR_RETURN(out, instantiate(cc, store, linker, Options{}));
+    out->impl_->not_recyclable = std::move(why);
+    return out;
+  }
+  if (!exports.ok()) return std::move(exports).error();
+  impl.exports = std::move(*exports);
+  if (impl.recycle) {
+    for (auto& [instance, image] : impl.images) {
+      auto captured = instance->capture();
+      if (!captured.ok()) {
+        std::string why = captured.error().message();
+        auto cc = impl.cc;
+        WITSERVE_ASSIGN_OR_RETURN(out, instantiate(cc, store, linker, Options{}));
+        out->impl_->not_recyclable = std::move(why);
+        return out;
+      }
+      image = std::move(*captured);
+    }
+    for (engine::Instance* instance : impl.starts)
+      if (Status st = instance->run_start(); !st.ok()) return std::move(st).error().with_context("instantiate");
+    if (!impl.starts.empty() && impl.host_calls == 0) {
+      // The start functions called nothing outside the component, so what they did is the same
+      // every time: capture it, and do not run them again after a reset.
+      for (auto& [instance, image] : impl.images) {
+        WITSERVE_ASSIGN_OR_RETURN(image, instance->capture());
+      }
+      impl.starts.clear();
+    }
+  }
   return out;
 }
 
 ComponentInstance::~ComponentInstance() = default;
+
+bool ComponentInstance::recyclable() const { return impl_->recycle && impl_->not_recyclable.empty(); }
+
+const std::string& ComponentInstance::not_recyclable_reason() const { return impl_->not_recyclable; }
+
+Status ComponentInstance::reset() {
+  Impl& impl = *impl_;
+  if (!recyclable()) return Error(ErrorKind::kUnsupported, "this instance cannot be reset");
+  for (auto& [instance, image] : impl.images) WITSERVE_TRY(instance->reset(*image));
+  for (auto& scope : impl.scopes) {
+    scope->handles = HandleTable<Scope::Entry>(1);
+    scope->trapped = false;
+    scope->entered = false;
+    scope->lent = nullptr;
+    scope->lending = nullptr;
+  }
+  impl.host = HandleTable<HostHandle>(0);
+  for (engine::Instance* instance : impl.starts) WITSERVE_TRY(instance->run_start());
+  return ok();
+}
 
 namespace {
 const RtItem* find_export(const RtInstance& root, std::string_view name, std::string_view instance) {

@@ -90,9 +90,32 @@ struct HostHandle {
 
 class ComponentInstance {
  public:
+  struct Options {
+    // Make an instance that reset() can put back to its state after instantiation, if the
+    // component allows it (recyclable() says whether it does): start functions run after every
+    // core instance of the component exists and its state is captured, and again after each reset.
+    bool recyclable = false;
+  };
   static Result<std::unique_ptr<ComponentInstance>> instantiate(
-      std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker);
+      std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker,
+      Options options);
+  static Result<std::unique_ptr<ComponentInstance>> instantiate(
+      std::shared_ptr<const CompiledComponent> component, engine::Store& store, const Linker& linker) {
+    return instantiate(std::move(component), store, linker, Options{});
+  }
   ~ComponentInstance();
+
+  // Whether reset() can work: asked for, and every core module's code leaves tables and segments
+  // alone (engine::ModuleState), and deferring start functions changes nothing.
+  bool recyclable() const;
+  // Why a recyclable instance was asked for but could not be made (empty if it was, or not asked).
+  const std::string& not_recyclable_reason() const;
+  // Puts the instance back as it was right after instantiation, as a new instance would be: every
+  // core instance's memories and mutable globals, empty handle tables, no trap or call in progress;
+  // then the start functions run again (under whatever host context is current, e.g. a new WASI
+  // context, so they see new random bytes and environment). An error (a memory grew and cannot
+  // shrink; a start function trapped) leaves the instance unusable: drop it.
+  Status reset();
 
   // The type of an exported function: top-level ("run") or inside an exported instance
   // ("inner#g" is not used; pass instance and name separately).

@@ -98,6 +98,15 @@ struct ComponentInstance::Impl {
 
   Result<uint32_t> add_host(HostHandle h) { return host.add(h); }
 
+  // Recyclable instances (ComponentInstance::Options): the core instances in instantiation order,
+  // with what capture saved of each, and those whose start functions wait to run.
+  bool recycle = false;
+  std::string not_recyclable;
+  std::vector<std::pair<engine::Instance*, std::shared_ptr<const engine::InstanceImage>>> images;
+  std::vector<engine::Instance*> starts;
+  // Calls to the host's functions (Linker) so far: whether start functions reached outside.
+  uint64_t host_calls = 0;
+
   Status destroy(const ResourceType* r, uint32_t rep) {
     if (auto it = implementers.find(r); it != implementers.end()) {
       if (it->second.second) {

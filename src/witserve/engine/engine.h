@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "witserve/base/result.h"
+#include "witserve/engine/module_state.h"
 #include "witserve/engine/types.h"
 
 namespace witserve::engine {
@@ -29,13 +30,17 @@ class Module {
  public:
   virtual ~Module() = default;
   const ModuleInfo& info() const { return info_; }
+  // What its code can change after instantiation (whether an instance can be reset).
+  const ModuleState& state() const { return state_; }
   size_t size_bytes() const { return size_bytes_; }
 
  protected:
-  Module(ModuleInfo info, size_t size_bytes) : info_(std::move(info)), size_bytes_(size_bytes) {}
+  Module(ModuleInfo info, ModuleState state, size_t size_bytes)
+      : info_(std::move(info)), state_(std::move(state)), size_bytes_(size_bytes) {}
 
  private:
   ModuleInfo info_;
+  ModuleState state_;
   size_t size_bytes_;
 };
 
@@ -83,11 +88,30 @@ struct Import {
   Extern value;
 };
 
+// What Instance::capture saved: an instance's state right after instantiation.
+class InstanceImage {
+ public:
+  virtual ~InstanceImage() = default;
+};
+
 class Instance {
  public:
   virtual ~Instance() = default;
   virtual const Module& module() const = 0;
   virtual std::optional<Extern> get_export(std::string_view name) = 0;
+
+  // Runs the start function that instantiate() was asked to defer (InstantiateOptions); does
+  // nothing if there is none or it ran. A trap is kTrap.
+  virtual Status run_start() = 0;
+  // Saves what the instance's code can change (the memories and mutable globals it defines) so
+  // that reset() can put it back; call it before the start function runs. kUnsupported if the
+  // module is not resettable (ModuleState::resettable).
+  virtual Result<std::shared_ptr<const InstanceImage>> capture() = 0;
+  // Puts the memories and globals back as `image` (from this instance's capture) saved them;
+  // the start function is pending again (run_start runs it).
+  // Memory pages come back from the image copy-on-write: the cost is in the pages the instance
+  // wrote since. kUnsupported if a memory grew since (a memory cannot shrink): drop the instance.
+  virtual Status reset(const InstanceImage& image) = 0;
 
   // Typed lookups: nullptr if there is no such export or it has another kind.
   std::shared_ptr<Func> func(std::string_view name);
@@ -110,6 +134,11 @@ class InterruptHandle {
   virtual void interrupt() = 0;
 };
 
+struct InstantiateOptions {
+  // Leave the start function for Instance::run_start, so that state can be captured first.
+  bool defer_start = false;
+};
+
 // Per-thread execution context (for V8: one isolate and context).
 class Store {
  public:
@@ -119,7 +148,8 @@ class Store {
   // must be provided with the right kind (and, for functions, the exact signature); a missing or
   // mismatched one is a kLink error naming it. A trap in the start function is kTrap.
   virtual Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
-                                                        std::span<const Import> imports) = 0;
+                                                        std::span<const Import> imports,
+                                                        InstantiateOptions options = {}) = 0;
 
   virtual std::shared_ptr<Func> host_func(FuncType type, HostCallback callback) = 0;
 
@@ -128,6 +158,12 @@ class Store {
   // Runs engine housekeeping that must happen on this thread (garbage collection steps, finished
   // background compilation). Call it when idle, e.g. between requests.
   virtual void run_pending_tasks() = 0;
+
+  // Keeps the store's thread state entered (for V8: its isolate and context) until the returned
+  // token is dropped, so that the calls, instantiations and host calls made meanwhile do not
+  // enter and leave it each time (a request makes dozens: every canonical-ABI realloc is a call).
+  // Optional and nestable; drop it on this thread, before the store.
+  virtual std::shared_ptr<void> enter() = 0;
 };
 
 struct EngineOptions {
@@ -140,12 +176,21 @@ struct EngineOptions {
   uint32_t max_memory_pages = 4096;
 };
 
+struct CompileOptions {
+  // Give memory.size and memory.grow a virtual size that a reset can put back, so an instance
+  // whose memory grew can still be reset (ModuleState::can_virtualize_memory_size says when
+  // the module allows it; engine/v8/module_rewrite.h says how). Only for a module whose memory
+  // no other module sizes or grows.
+  bool virtual_memory_size = false;
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
   virtual std::string_view name() const = 0;
   // Validates and compiles a core module; a malformed or invalid module is kMalformed.
-  virtual Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes) = 0;
+  virtual Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes,
+                                                        CompileOptions options = {}) = 0;
   // A new Store for the calling thread.
   virtual Result<std::unique_ptr<Store>> new_store() = 0;
 };

@@ -90,16 +90,6 @@ Result<FuncType> read_func_type_body(ByteReader& r) {
   return ft;
 }
 
-namespace {
-
-
-enum SectionId : uint8_t {
-  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
-  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12, kTag = 13,
-};
-
-constexpr uint8_t kFuncTypeForm = 0x60;
-
 // Skips a constant expression up to and including its `end` opcode.
 Status skip_const_expr(ByteReader& r) {
   while (true) {
@@ -127,6 +117,15 @@ Status skip_const_expr(ByteReader& r) {
     }
   }
 }
+
+namespace {
+
+enum SectionId : uint8_t {
+  kCustom = 0, kType = 1, kImport = 2, kFunction = 3, kTable = 4, kMemory = 5, kGlobal = 6,
+  kExport = 7, kStart = 8, kElement = 9, kCode = 10, kData = 11, kDataCount = 12, kTag = 13,
+};
+
+constexpr uint8_t kFuncTypeForm = 0x60;
 
 struct Reader {
   std::vector<FuncType> types;

@@ -25,5 +25,7 @@ Result<MemoryType> read_memory_type(ByteReader& r);
 Result<GlobalType> read_global_type(ByteReader& r);
 // A function type after its 0x60 form byte: params then results.
 Result<FuncType> read_func_type_body(ByteReader& r);
+// Skips a constant expression (global initialisers, segment offsets) up to and including `end`.
+Status skip_const_expr(ByteReader& r);
 
 }  // namespace witserve::engine

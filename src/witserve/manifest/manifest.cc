@@ -18,6 +18,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "witserve/manifest/state.h"
+
 namespace witserve::manifest {
 namespace {
 
@@ -288,8 +290,8 @@ class Checker {
 };
 
 void Checker::server(const toml::table& t, ServerConfig& out) {
-  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace", "max_executors",
-                           "max_queue"});
+  known_keys(t, "server", {"listen", "threads", "max_body", "deadline", "data_dir", "shutdown_grace",
+                           "kept_instances", "instance_idle_timeout", "max_executors", "max_queue"});
   if (auto v = listen(t, "server.listen")) out.listen = *v;
   if (auto* v = field<int64_t>(t, "threads", "server.threads", "an integer")) {
     if (v->get() < 0 || v->get() > kMaxThreads) {
@@ -316,6 +318,14 @@ void Checker::server(const toml::table& t, ServerConfig& out) {
   if (auto v = size(t, "max_body", "server.max_body")) out.max_body = *v;
   if (auto v = deadline(t, "deadline", "server.deadline")) out.deadline = *v;
   if (auto v = deadline(t, "shutdown_grace", "server.shutdown_grace")) out.shutdown_grace = *v;
+  if (auto* v = field<int64_t>(t, "kept_instances", "server.kept_instances", "an integer")) {
+    if (v->get() < 0 || v->get() > kMaxKeptInstances) {
+      problem(*v, fmt::format("server.kept_instances must be from 0 to {}, not {}", kMaxKeptInstances, v->get()));
+    } else {
+      out.kept_instances = static_cast<int>(v->get());
+    }
+  }
+  if (auto v = deadline(t, "instance_idle_timeout", "server.instance_idle_timeout")) out.instance_idle_timeout = *v;
   if (auto v = string(t, "data_dir", "server.data_dir")) {
     if (v->empty()) {
       problem(*t.get("data_dir"), "server.data_dir is empty");
@@ -353,7 +363,7 @@ void Checker::admin(const toml::table& t, AdminConfig& out) {
 
 std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds default_deadline) {
   known_keys(t, "route", {"path", "component", "deadline", "instance", "config", "env", "dirs",
-                          "allowed_outbound_hosts", "execution", "max_concurrency"});
+                          "allowed_outbound_hosts", "key_value_stores", "execution", "max_concurrency"});
   RouteConfig out;
   out.line = static_cast<int>(t.source().begin.line);
   out.deadline = default_deadline;
@@ -406,16 +416,8 @@ std::optional<RouteConfig> Checker::route(const toml::table& t, milliseconds def
       out.max_concurrency = static_cast<int>(v->get());
     }
   }
-  if (auto* config = table(t, "config", "route.config")) {
-    for (auto&& [key, value] : *config) {
-      if (auto* s = value.as_string()) {
-        out.config.emplace(key.str(), s->get());
-      } else {
-        problem(value, fmt::format("route.config.{} must be a string, not {}", key.str(),
-                                   type_name(value)));
-      }
-    }
-  }
+  if (auto* config = table(t, "config", "route.config"))
+    detail::route_config(*config, [this](const toml::node& at, std::string m) { problem(at, std::move(m)); }, out);
   if (auto* vars = table(t, "env", "route.env")) env(*vars, out.env);
   if (const toml::node* grants = t.get("dirs")) dirs(*grants, out.dirs);
   if (auto* hosts = field<toml::array>(t, "allowed_outbound_hosts",
@@ -739,7 +741,7 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
   m.file = absolute_file;
   m.server.data_dir = (base / ".witserve").lexically_normal();
   Checker check(label, base);
-  check.known_keys(doc, "", {"server", "admin", "route"});
+  check.known_keys(doc, "", {"server", "admin", "route", "key_value_store"});
   const toml::table* server = check.table(doc, "server", "server");
   const toml::table* admin = check.table(doc, "admin", "admin");
   if (server) check.server(*server, m.server);
@@ -750,6 +752,9 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
     check.problem(*at, fmt::format("admin.listen and server.listen are both {}",
                                    m.server.listen.to_string()));
   }
+
+  detail::ProblemFn problem = [&check](const toml::node& at, std::string msg) { check.problem(at, std::move(msg)); };
+  detail::key_value_stores(doc.get("key_value_store"), base, problem, m.key_value_stores);
 
   if (const toml::node* routes = doc.get("route")) {
     if (!routes->is_array()) {
@@ -767,6 +772,8 @@ Result<Manifest> parse_manifest(std::string_view text, const fs::path& file) {
         }
         auto route = check.route(*node.as_table(), m.server.deadline);
         if (!route) continue;
+        if (const toml::node* labels = node.as_table()->get("key_value_stores"))
+          detail::route_key_value_stores(*labels, m.key_value_stores, problem, *route);
         auto [it, inserted] =
             shapes.emplace(route->pattern.shape(), std::pair(route->pattern.text(), route->line));
         if (!inserted) {

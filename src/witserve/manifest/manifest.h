@@ -99,7 +99,12 @@ struct ServerConfig {
   // max_queue requests waiting for one; past that, requests are answered 503 with Retry-After.
   int max_executors = 256;
   int max_queue = 1024;
+  // Instances each worker keeps between requests (recycled fresh ones and reused ones), least
+  // recently used dropped first, and how long one may sit unused before it is dropped.
+  int kept_instances = 64;
+  std::chrono::milliseconds instance_idle_timeout = std::chrono::minutes(5);
 };
+inline constexpr int kMaxKeptInstances = 100000;
 
 struct AdminConfig {
   bool enabled = true;
@@ -114,11 +119,29 @@ struct AdminConfig {
   bool allow_remote = false;
 };
 
+// A key-value store handlers may be granted by label ([key_value_store.LABEL]). The label
+// "default" exists without being declared: SQLite in DATA/key-value/default.sqlite.
+struct KeyValueStoreConfig {
+  enum class Type { kSqlite, kRedis } type = Type::kSqlite;
+  std::filesystem::path path;  // sqlite: absolute; empty: DATA/key-value/LABEL.sqlite
+  std::string url;             // redis: "redis://host:port[/db]", or
+  std::string url_env;         // redis: the server's environment variable holding the url
+  uint64_t max_key = 256;      // bytes
+  uint64_t max_value = kMiB;   // bytes
+  int line = 0;                // of its table; 0 for the implicit "default"
+};
+
 struct RouteConfig {
   RoutePattern pattern;
   std::filesystem::path component;  // absolute, lexically normal; not checked to exist
   std::chrono::milliseconds deadline;
+  // Strings the handler reads (witserve:handler/host, wasi:config/store, Spin variables).
   std::map<std::string, std::string> config;
+  // Values read from the server's environment when the route is loaded (`{ env = "NAME" }`):
+  // config key -> environment variable name. This layer does not look at the environment.
+  std::map<std::string, std::string> config_env;
+  // Labels of the key-value stores the handler may open; each names a store of the manifest.
+  std::vector<std::string> key_value_stores;
   // instance = "reuse": one instance per worker thread serves request after request (faster; the
   // handler sees state left by earlier requests). Default "fresh": a new instance per request.
   bool reuse_instance = false;
@@ -140,6 +163,7 @@ struct Manifest {
   ServerConfig server;
   AdminConfig admin;
   std::vector<RouteConfig> routes;  // in manifest order; a route's id is its index
+  std::map<std::string, KeyValueStoreConfig> key_value_stores;  // by label; always has "default"
 };
 
 // Parses and validates manifest text. `file` names it in messages and its directory is where

@@ -4,6 +4,7 @@
 // Thread-safe: any thread may load.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -27,6 +28,9 @@ struct LoadedComponent {
   // A wasi:http component: its incoming-handler export ("wasi:http/incoming-handler@0.2.12").
   // Otherwise a handler-world component.
   std::optional<std::string> http_export;
+  // Cleared by the first worker that finds its instances cannot be recycled (reset in place), so
+  // no worker asks again. Any thread.
+  mutable std::atomic<bool> recyclable{true};
 };
 
 class ComponentCache {

@@ -75,7 +75,7 @@ void check_imports(const component::ResolvedComponent& c, std::vector<std::strin
     if (imp.type.kind == Kind::kInstance && (exports_only_types(*imp.type.instance) || is_host_interface(imp.name)))
       continue;
     std::string why;
-    if (imp.type.kind == Kind::kInstance && imp.name.starts_with("wasi:")) {
+    if (imp.type.kind == Kind::kInstance && wasi::is_host_package(imp.name)) {
       if (wasi::provides(imp.name, &why)) continue;
       problems.push_back("it imports '" + imp.name + "': " + why);
       continue;

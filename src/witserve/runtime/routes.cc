@@ -1,6 +1,8 @@
 // The live route set and its atomically swapped snapshots (see routes.h).
 #include "witserve/runtime/routes.h"
 
+#include <cstdlib>
+
 #include "witserve/base/log.h"
 
 namespace witserve::runtime {
@@ -34,9 +36,13 @@ namespace {
 std::shared_ptr<const wasi::Grants> make_grants(const manifest::RoutePattern& route,
                                                 const std::map<std::string, std::string>& env,
                                                 const std::vector<manifest::DirGrant>& dirs,
-                                                const std::vector<manifest::OutboundHost>& outbound) {
+                                                const std::vector<manifest::OutboundHost>& outbound,
+                                                const std::map<std::string, std::string>& config = {},
+                                                std::map<std::string, std::shared_ptr<kv::Store>> stores = {}) {
   auto g = std::make_shared<wasi::Grants>();
   g->route = route.text();
+  g->config = config;
+  g->key_value = std::move(stores);
   g->env.assign(env.begin(), env.end());
   for (const auto& d : dirs) g->dirs.push_back({d.host, d.guest, d.writable});
   for (const auto& o : outbound) g->outbound_rules.push_back(manifest::to_string(o));
@@ -48,8 +54,24 @@ std::shared_ptr<const wasi::Grants> make_grants(const manifest::RoutePattern& ro
   return g;
 }
 
-std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c) {
-  return make_grants(c.pattern, c.env, c.dirs, c.allowed_outbound_hosts);
+// The route's config table with its { env = "NAME" } values read from the server's environment;
+// an unset variable leaves its key out (the handler sees it missing) and is logged.
+std::map<std::string, std::string> resolved_config(const manifest::RouteConfig& c) {
+  std::map<std::string, std::string> out = c.config;
+  for (const auto& [key, name] : c.config_env) {
+    if (const char* v = std::getenv(name.c_str())) out[key] = v;
+    else spdlog::warn("route {}: config.{} comes from the environment variable {}, which is not set", c.pattern.text(), key, name);
+  }
+  return out;
+}
+
+std::shared_ptr<const wasi::Grants> grants_for(const manifest::RouteConfig& c, const std::map<std::string, std::string>& config,
+                                               const KeyValueStores* kv) {
+  std::map<std::string, std::shared_ptr<kv::Store>> stores;
+  for (const auto& label : c.key_value_stores)
+    if (auto s = kv ? kv->find(label) : nullptr) stores[label] = std::move(s);
+    else spdlog::error("route {}: key-value store '{}' is not open; the handler is refused it", c.pattern.text(), label);
+  return make_grants(c.pattern, c.env, c.dirs, c.allowed_outbound_hosts, config, std::move(stores));
 }
 
 }  // namespace
@@ -75,8 +97,8 @@ Status Routes::set_manifest_routes(const std::vector<manifest::RouteConfig>& con
     r.max_concurrency = c.max_concurrency;
     auto host = std::make_shared<HostContext>();
     host->route = c.pattern.text();
-    host->config = c.config;
-    host->grants = grants_for(c);
+    host->config = resolved_config(c);
+    host->grants = grants_for(c, host->config, kv_.get());
     r.host = host;
     r.linker = make_host_linker(host);
     if (loaded.ok()) r.component = std::move(*loaded);
@@ -151,7 +173,7 @@ Route Routes::admin_route(AdminEntry e) {
   auto host = std::make_shared<HostContext>();
   host->route = e.pattern.text();
   host->config = std::move(e.settings.config);
-  host->grants = make_grants(e.pattern, e.settings.env, {}, e.settings.allowed_outbound_hosts);
+  host->grants = make_grants(e.pattern, e.settings.env, {}, e.settings.allowed_outbound_hosts, host->config);
   r.host = host;
   r.linker = make_host_linker(host);
   r.component = std::move(e.component);

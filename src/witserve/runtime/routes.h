@@ -26,6 +26,7 @@
 #include "witserve/runtime/component_cache.h"
 #include "witserve/runtime/handler_world.h"
 #include "witserve/runtime/route_load.h"
+#include "witserve/runtime/key_value.h"
 
 namespace witserve::runtime {
 
@@ -124,6 +125,10 @@ class Routes {
 
   ComponentCache& cache() { return *cache_; }
 
+  // The key-value stores manifest routes are granted from (key_value_stores); set before
+  // set_manifest_routes. Without it no route is granted any.
+  void set_key_value_stores(std::shared_ptr<const KeyValueStores> stores) { kv_ = std::move(stores); }
+
  private:
   Status publish(std::vector<Route> manifest_routes, std::vector<Route> admin_routes);
   // The admin route for `e`, with its host context and linker.
@@ -133,6 +138,7 @@ class Routes {
   Status check_put_locked(const manifest::RoutePattern& pattern) const;
 
   std::shared_ptr<ComponentCache> cache_;
+  std::shared_ptr<const KeyValueStores> kv_;
   mutable std::mutex mu_;  // serialises changes
   std::vector<Route> manifest_;
   std::vector<Route> admin_;

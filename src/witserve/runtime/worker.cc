@@ -3,6 +3,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "witserve/base/log.h"
@@ -78,31 +79,56 @@ void Worker::handle(http::Request& req, http::Response& res) {
   call_handler(*route, *match, req, res);
   // Engine housekeeping (GC steps, finished background compiles) between requests.
   if (++requests_ % 16 == 0) store_->run_pending_tasks();
+  if (requests_ % 256 == 0) drop_idle();
+}
+
+void Worker::drop_idle() {
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(reused_, [&](const Reused& r) { return now - r.last_used > options_.idle_timeout; });
 }
 
 void Worker::forget_unrouted(const RouteTable& table) {
   seen_generation_ = table.generation;
   std::erase_if(reused_, [&](const Reused& r) {
     for (const Route& route : table.routes)
-      if (route.reuse_instance && route.component == r.component && route.linker == r.linker) return false;
+      if (route.reuse_instance != r.recycled && route.component == r.component && route.linker == r.linker)
+        return false;
     return true;
   });
 }
 
 Result<Worker::Lease> Worker::lease(const Route& route) {
   Lease l;
-  if (route.reuse_instance) {
-    for (auto& r : reused_)
-      if (r.component == route.component && r.linker == route.linker) l.kept = &r;
-    if (l.kept) return l;
+  bool recycle = !route.reuse_instance && options_.recycle_instances &&
+                 route.component->recyclable.load(std::memory_order_relaxed);
+  for (auto& r : reused_)
+    if (r.recycled == recycle && r.component == route.component && r.linker == route.linker) l.kept = &r;
+  if (l.kept && !recycle && route.reuse_instance) return l;
+  if (l.kept && recycle) {
+    // A recycled instance: back to its state after instantiation, with a new WASI context for
+    // its start functions and the request. One that cannot be reset is dropped for a new one.
+    Reused& r = *l.kept;
+    r.wasi = std::make_unique<wasi::WasiContext>(route.host->grants);
+    wasi::WasiContext::Enter enter(r.wasi.get());
+    Status reset = r.instance->reset();
+    if (reset.ok()) return l;
+    spdlog::debug("[{}] a recycled instance was replaced: {}", route.pattern.text(), reset.error().message());
+    std::erase_if(reused_, [&](const Reused& x) { return &x == l.kept; });
+    l.kept = nullptr;
   }
+  l.kept = nullptr;
   l.fresh.component = route.component;
   l.fresh.linker = route.linker;
+  l.fresh.recycled = recycle;
   l.fresh.wasi = std::make_unique<wasi::WasiContext>(route.host->grants);
   wasi::WasiContext::Enter enter(l.fresh.wasi.get());
-  auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker);
+  auto instance = component::ComponentInstance::instantiate(route.component->compiled, *store_, *route.linker,
+                                                            {.recyclable = recycle});
   if (!instance.ok()) return std::move(instance).error().with_context("instantiating");
   l.fresh.instance = std::move(*instance);
+  if (recycle && !l.fresh.instance->recyclable() && route.component->recyclable.exchange(false))
+    spdlog::info("[{}] instances of this component are rebuilt for each request, not recycled: {}",
+                 route.pattern.text(), l.fresh.instance->not_recyclable_reason());
   return l;
 }
 
@@ -120,11 +146,19 @@ void Worker::release(const Route& route, Lease& l, bool healthy) {
   if (l.kept) {
     // A trapped or interrupted instance is not used again.
     if (!healthy) std::erase_if(reused_, [&](const Reused& r) { return &r == l.kept; });
+    else l.kept->last_used = std::chrono::steady_clock::now();
     return;
   }
-  if (route.reuse_instance && healthy && l.fresh.instance) {
-    reused_.push_back(std::move(l.fresh));
+  bool keep = route.reuse_instance || (l.fresh.recycled && l.fresh.instance && l.fresh.instance->recyclable());
+  if (!keep || !healthy || !l.fresh.instance || options_.kept_instances == 0) return;
+  if (reused_.size() >= options_.kept_instances) {
+    // The budget is full: the least recently used instance makes room.
+    auto oldest = std::min_element(reused_.begin(), reused_.end(),
+                                   [](const Reused& a, const Reused& b) { return a.last_used < b.last_used; });
+    reused_.erase(oldest);
   }
+  l.fresh.last_used = std::chrono::steady_clock::now();
+  reused_.push_back(std::move(l.fresh));
 }
 
 Status Worker::with_instance(const Route& route, const std::function<Status(Reused&)>& body) {
@@ -141,6 +175,7 @@ Status Worker::with_instance(const Route& route, const std::function<Status(Reus
   };
   auto at = Watchdog::Clock::now() + route.deadline;
   Deadline deadline(*watchdog_, interrupt_, at);
+  auto entered = store_->enter();  // dozens of calls into the store follow
   Result<Lease> leased = Error(ErrorKind::kInternal, "no instance");
   WITSERVE_TRY(guarded([&]() -> Status {
     leased = lease(route);

@@ -12,6 +12,7 @@
 // Thread: made, used and destroyed on its worker thread only.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,14 @@ struct WorkerOptions {
   // When set, this path answers from native C++ code exactly as the hello example does, as a
   // baseline for benchmarks.
   std::string native_hello_path;
+  // Fresh-instance routes recycle their instances (reset to the state after instantiation)
+  // instead of instantiating the component for every request. Off: rebuild every time (for
+  // benchmarks that compare the two).
+  bool recycle_instances = true;
+  // At most this many instances kept between requests (least recently used dropped first; 0:
+  // none kept), and none kept longer than `idle_timeout` unused (checked as requests arrive).
+  size_t kept_instances = 64;
+  std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);
 };
 
 class Worker {
@@ -43,8 +52,10 @@ class Worker {
   void call_http(const Route& route, const manifest::RouteMatch& match, http::Request& request,
                  http::Response& response);
 
-  // Instances kept for routes with instance = "reuse", by component and linker (a route's
-  // identity across table swaps); dropped when they fail or no route uses them any more. The
+  // Instances kept between requests, by component and linker (a route's identity across table
+  // swaps); dropped when they fail or no route uses them any more. For instance = "reuse" the
+  // next request continues where the last one left off; for "fresh" (recycled) the instance is
+  // reset first, with a new WASI context, so the next request sees a new instance's state. The
   // WASI context lives as long as its instance (the guest keeps handles into it).
   struct Reused {
     std::shared_ptr<const LoadedComponent> component;
@@ -52,6 +63,8 @@ class Worker {
     std::unique_ptr<wasi::WasiContext> wasi;
     std::unique_ptr<component::ComponentInstance> instance;
     std::optional<HandleFunc> handle;
+    bool recycled = false;  // a fresh-instance route's: reset before each use
+    std::chrono::steady_clock::time_point last_used;
   };
   std::vector<Reused> reused_;
   // The instance one request runs on: the route's kept one, or a fresh one (with a fresh WASI
@@ -67,6 +80,8 @@ class Worker {
   void forget_unrouted(const RouteTable& table);
   uint64_t seen_generation_ = 0;
   void release(const Route& route, Lease& lease, bool healthy);
+  // Drops kept instances unused for longer than the idle timeout.
+  void drop_idle();
   // Runs `body` on the route's instance under the route's deadline, with the instance's WASI
   // context current; a failed body's instance is not kept.
   Status with_instance(const Route& route, const std::function<Status(Reused&)>& body);

@@ -133,6 +133,8 @@ Status serve(ServeOptions options) {
   WITSERVE_ASSIGN_OR_RETURN(auto engine, engine::make_engine("v8"));
   auto cache = std::make_shared<runtime::ComponentCache>(engine);
   runtime::Routes routes(cache);
+  WITSERVE_ASSIGN_OR_RETURN(auto key_value_stores, runtime::KeyValueStores::open(m));
+  routes.set_key_value_stores(std::move(key_value_stores));
   // A route whose component does not load does not keep the others from serving: it answers 503
   // until its file loads (hot reload). Only with nothing at all to serve does the start fail.
   if (auto st = routes.set_manifest_routes(m.routes, /*keep_failed=*/true); !st.ok()) {
@@ -167,14 +169,19 @@ Status serve(ServeOptions options) {
   http_options.threads = unsigned(m.server.threads);
   http_options.max_body = m.server.max_body;
   runtime::WorkerOptions worker_options{options.native_hello_path};
+  worker_options.recycle_instances = options.recycle_instances;
+  worker_options.kept_instances = size_t(m.server.kept_instances);
+  worker_options.idle_timeout = m.server.instance_idle_timeout;
   // Handlers that may wait or run long run on execution threads, each with its own Store; the
   // I/O threads run the others inline (runtime/dispatcher.h).
   runtime::ExecutorOptions pool_options;
   pool_options.min_threads = http_options.threads ? http_options.threads : std::max(1u, std::thread::hardware_concurrency());
   pool_options.max_threads = unsigned(m.server.max_executors);
   pool_options.max_queue = size_t(m.server.max_queue);
+  runtime::WorkerOptions pool_worker_options = worker_options;
+  pool_worker_options.native_hello_path.clear();  // answered by the I/O threads
   WITSERVE_ASSIGN_OR_RETURN(auto pool, runtime::Executor::start(pool_options, [&]() {
-                              return runtime::Worker::create(*engine, routes, watchdog, runtime::WorkerOptions{});
+                              return runtime::Worker::create(*engine, routes, watchdog, pool_worker_options);
                             }));
   auto http_started = http::Server::start(http_options, [&](unsigned) -> Result<http::Handler> {
     WITSERVE_ASSIGN_OR_RETURN(auto worker, runtime::Worker::create(*engine, routes, watchdog, worker_options));

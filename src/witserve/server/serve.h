@@ -21,6 +21,7 @@ struct ServeOptions {
   manifest::Manifest manifest;
   std::string native_hello_path;  // a native C++ route, as a benchmark baseline (empty: none)
   bool watch = true;              // reload component files when they change
+  bool recycle_instances = true;  // reset fresh-instance routes' instances instead of rebuilding them
 };
 
 // A manifest for `witserve run X.wasm`: one route "/..." answering every path, no admin listener.

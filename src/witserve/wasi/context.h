@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <span>
@@ -19,6 +20,10 @@
 #include <vector>
 
 #include "witserve/base/result.h"
+
+namespace witserve::kv {
+class Store;  // kv/store.h
+}
 
 namespace witserve::wasi {
 
@@ -38,6 +43,12 @@ struct Grants {
   std::function<bool(std::string_view scheme, std::string_view host, uint16_t port)> outbound;
   std::vector<std::string> outbound_rules;  // the same rules as text, for listings
   uint64_t max_outgoing_body = 64 << 20;  // responses of outgoing requests
+  // The route's configuration (wasi:config/store, Spin variables), values from the environment
+  // already resolved.
+  std::map<std::string, std::string> config;
+  // The key-value stores the route may open, by label (wasi:keyvalue, Spin key-value); any
+  // other label is access-denied. Stores are shared by every thread and route granting them.
+  std::map<std::string, std::shared_ptr<kv::Store>> key_value;
 };
 
 // A host object behind a resource handle.

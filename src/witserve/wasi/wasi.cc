@@ -27,6 +27,22 @@ std::pair<std::string_view, std::string_view> split_version(std::string_view nam
 
 bool is_0_2(std::string_view version) { return version.starts_with("0.2.") || version == "0.2"; }
 
+// Interfaces provided in exactly these versions (drafts change shape from one to the next).
+struct Versioned {
+  std::string_view iface;
+  std::array<std::string_view, 3> versions;
+};
+constexpr std::array<Versioned, 8> kExact = {{
+    {"wasi:keyvalue/store", {"0.2.0-draft", "0.2.0-draft2"}},
+    {"wasi:keyvalue/atomics", {"0.2.0-draft", "0.2.0-draft2"}},
+    {"wasi:keyvalue/batch", {"0.2.0-draft", "0.2.0-draft2"}},
+    {"wasi:config/store", {"0.2.0-draft", "0.2.0-rc.1", "0.2.0-draft-2024-09-27"}},
+    {"fermyon:spin/key-value", {"2.0.0"}},
+    {"fermyon:spin/variables", {"2.0.0"}},
+    {"spin:key-value/key-value", {"3.0.0"}},
+    {"spin:variables/variables", {"3.0.0"}},
+}};
+
 }  // namespace
 
 void add_wasi(component::Linker& l) {
@@ -36,10 +52,30 @@ void add_wasi(component::Linker& l) {
   add_cli(l);
   add_filesystem(l);
   add_http(l);
+  add_keyvalue(l);
+  add_spin_key_value(l);
+  add_config(l);
+}
+
+bool is_host_package(std::string_view import_name) {
+  return import_name.starts_with("wasi:") || import_name.starts_with("fermyon:spin/") ||
+         import_name.starts_with("spin:");
 }
 
 bool provides(std::string_view import_name, std::string* why) {
   auto [iface, version] = split_version(import_name);
+  for (const auto& e : kExact) {
+    if (e.iface != iface) continue;
+    for (auto v : e.versions)
+      if (!v.empty() && v == version) return true;
+    if (why) {
+      *why = "witserve provides '" + std::string(iface) + "' in the versions";
+      for (auto v : e.versions)
+        if (!v.empty()) *why += " " + std::string(v);
+      *why += ", not '" + std::string(version) + "'";
+    }
+    return false;
+  }
   bool known = false;
   for (auto p : kProvided) known |= p == iface;
   if (!known) {

@@ -101,6 +101,8 @@ TEST(Manifest, EmptyManifestHasDefaults) {
   EXPECT_EQ(m.server.max_body, 10u * 1024 * 1024);
   EXPECT_EQ(m.server.deadline, milliseconds(30000));
   EXPECT_EQ(m.server.data_dir, fs::path("/srv/app/.witserve"));
+  EXPECT_EQ(m.server.kept_instances, 64);
+  EXPECT_EQ(m.server.instance_idle_timeout, milliseconds(300000));
   EXPECT_TRUE(m.admin.enabled);
   EXPECT_EQ(m.admin.listen.to_string(), "127.0.0.1:9091");
   EXPECT_EQ(m.admin.token, std::nullopt);
@@ -192,7 +194,7 @@ x = 1
       "/srv/app/witserve.toml:11:17: admin.max_component must be greater than 0\n"
       "/srv/app/witserve.toml:12:11: admin.enabled must be a boolean, not a string\n"
       "/srv/app/witserve.toml:17:12: route.deadline: bad duration \"0s\": must be greater than 0\n"
-      "/srv/app/witserve.toml:20:9: route.config.count must be a string, not an integer\n"
+      "/srv/app/witserve.toml:20:9: route.config.count must be a string or { env = \"NAME\" }, not an integer\n"
       "/srv/app/witserve.toml:23:8: route \"/a/:y\" is equivalent to route \"/a/:x\" on line 14 "
       "(only parameter names differ)\n"
       "/srv/app/witserve.toml:26:1: route has no path\n"
@@ -253,6 +255,12 @@ TEST(Manifest, ServerAndAdminProblems) {
       refused("[server]\nthreads = -1\nmax_body = -5\n"),
       "/srv/app/witserve.toml:2:11: server.threads must be from 0 (one per core) to 1024, not -1\n"
       "/srv/app/witserve.toml:3:12: server.max_body must be greater than 0");
+  EXPECT_EQ(refused("[server]\nkept_instances = -1\ninstance_idle_timeout = \"2h\"\n"),
+            "/srv/app/witserve.toml:2:18: server.kept_instances must be from 0 to 100000, not -1\n"
+            "/srv/app/witserve.toml:3:25: server.instance_idle_timeout must be at most 1h");
+  Manifest kept = parse_ok("[server]\nkept_instances = 0\ninstance_idle_timeout = \"30s\"\n");
+  EXPECT_EQ(kept.server.kept_instances, 0);
+  EXPECT_EQ(kept.server.instance_idle_timeout, milliseconds(30000));
   EXPECT_EQ(refused("[server]\nthreads = 1.0\ndata_dir = \"\"\n"),
             "/srv/app/witserve.toml:2:11: server.threads must be an integer, not a float\n"
             "/srv/app/witserve.toml:3:12: server.data_dir is empty");

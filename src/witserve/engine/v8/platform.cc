@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 
 namespace witserve::engine::v8backend {
@@ -75,6 +76,11 @@ Status initialize_v8_once(const EngineOptions& options) {
   for (const auto& flag : options.flags) v8::V8::SetFlagsFromString(flag.c_str(), flag.size());
   // For tuning and diagnosis: extra V8 flags from the environment, applied last.
   if (const char* extra = std::getenv("WITSERVE_V8_FLAGS")) v8::V8::SetFlagsFromString(extra);
+  // For measurement (bench/cpu_bench.sh): V8's signal-based bounds checks, which reserve guard
+  // regions around every memory instead of checking each access. Off by default (see
+  // docs/execution-engine.md, item 6).
+  if (const char* trap = std::getenv("WITSERVE_WASM_TRAP_HANDLER"); trap && std::string_view(trap) == "1")
+    v8::V8::EnableWebAssemblyTrapHandler(true);
   int threads = options.compile_threads > 0
                     ? options.compile_threads
                     : std::max(1, int(std::thread::hardware_concurrency()));

@@ -12,63 +12,54 @@
 // the store and handed back unchanged to whoever called into wasm.
 #include "witserve/engine/v8/v8_engine.h"
 
+#include <unistd.h>
 #include <v8.h>
 
 #include <array>
+#include <cstring>
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "witserve/engine/module_info.h"
-#include "witserve/engine/v8/platform.h"
+#include "witserve/engine/v8/memory_image.h"
 #include "witserve/engine/v8/module_rewrite.h"
+#include "witserve/engine/v8/platform.h"
+#include "witserve/engine/v8/v8_values.h"
 
 namespace witserve::engine {
 namespace {
 
 using v8backend::OwnedIsolate;
-
-constexpr size_t kInlineVals = 16;
-
-// A few values on the stack; more spill to the heap. Keeps the call path allocation-free for
-// ordinary signatures.
-template <typename T>
-class SmallBuf {
- public:
-  explicit SmallBuf(size_t n) : n_(n) {
-    if (n > kInlineVals) heap_.resize(n);
-  }
-  T* data() { return n_ > kInlineVals ? heap_.data() : inline_.data(); }
-  T& operator[](size_t i) { return data()[i]; }
-  size_t size() const { return n_; }
-
- private:
-  size_t n_;
-  std::array<T, kInlineVals> inline_{};
-  std::vector<T> heap_;
-};
-
-v8::Local<v8::String> v8_str(v8::Isolate* iso, std::string_view s) {
-  return v8::String::NewFromUtf8(iso, s.data(), v8::NewStringType::kNormal, int(s.size()))
-      .ToLocalChecked();
-}
-
-std::string to_std(v8::Isolate* iso, v8::Local<v8::Value> v) {
-  v8::String::Utf8Value s(iso, v);
-  return *s ? std::string(*s, s.length()) : std::string("<unprintable>");
-}
+using v8backend::check_args;
+using v8backend::from_js;
+using v8backend::SmallBuf;
+using v8backend::to_js;
+using v8backend::to_std;
+using v8backend::v8_str;
 
 class V8Store;
 class V8Engine;
 
 class V8Module final : public Module {
  public:
-  V8Module(ModuleInfo info, size_t size, v8::CompiledWasmModule compiled, uint64_t id, bool start_exported)
-      : Module(std::move(info), size), compiled_(std::move(compiled)), id_(id), start_exported_(start_exported) {}
+  V8Module(ModuleInfo info, ModuleState state, size_t size, v8::CompiledWasmModule compiled, uint64_t id,
+           bool start_exported, bool state_exported, std::shared_ptr<const v8backend::MemoryImage> initial_image)
+      : Module(std::move(info), std::move(state), size),
+        compiled_(std::move(compiled)),
+        id_(id),
+        start_exported_(start_exported),
+        state_exported_(state_exported),
+        initial_image_(std::move(initial_image)) {}
   const v8::CompiledWasmModule& compiled() const { return compiled_; }
   // The start function was moved to the export v8_backend::kStartExport (module_rewrite.h).
   bool start_exported() const { return start_exported_; }
+  // Its mutable globals and memories are exported for capture/reset (module_rewrite.h).
+  bool state_exported() const { return state_exported_; }
+  // The memory's initial contents, mapped over each new instance's memory instead of V8 copying
+  // data segments in (module_rewrite.h point 5); null if the module kept its data segments.
+  const std::shared_ptr<const v8backend::MemoryImage>& initial_image() const { return initial_image_; }
   uint64_t id() const { return id_; }
   // Stores cache their module objects by id and drop them once this token expires.
   std::weak_ptr<void> liveness() const { return alive_; }
@@ -77,6 +68,8 @@ class V8Module final : public Module {
   v8::CompiledWasmModule compiled_;
   uint64_t id_;
   bool start_exported_;
+  bool state_exported_;
+  std::shared_ptr<const v8backend::MemoryImage> initial_image_;
   std::shared_ptr<void> alive_ = std::make_shared<int>(0);
 };
 
@@ -135,12 +128,15 @@ class V8Store final : public Store {
   ~V8Store() override;
 
   Result<std::unique_ptr<Instance>> instantiate(std::shared_ptr<const Module> module,
-                                                std::span<const Import> imports) override;
+                                                std::span<const Import> imports,
+                                                InstantiateOptions options) override;
   std::shared_ptr<Func> host_func(FuncType type, HostCallback callback) override;
   std::shared_ptr<InterruptHandle> interrupt_handle() override {
     return std::make_shared<V8InterruptHandle>(interrupt_);
   }
   void run_pending_tasks() override;
+  std::shared_ptr<void> enter() override;
+  bool entered() const { return entered_ > 0; }
 
   v8::Isolate* isolate() const { return owned_->get(); }
   v8::Local<v8::Context> context() const { return context_.Get(isolate()); }
@@ -154,6 +150,7 @@ class V8Store final : public Store {
   Error take_exception(v8::TryCatch& tc, ErrorKind kind);
 
   void set_host_error(Error e) { pending_host_error_ = std::move(e); }
+  void clear_host_error() { pending_host_error_.reset(); }
   void forget_holder(HostFuncHolder* h) { holders_.erase(h); }
 
   Result<v8::Local<v8::Value>> memory_grow(v8::Local<v8::Object> memory, uint64_t delta);
@@ -203,65 +200,25 @@ class V8Store final : public Store {
   std::shared_ptr<InterruptState> interrupt_ = std::make_shared<InterruptState>();
   std::optional<Error> pending_host_error_;
   int call_depth_ = 0;
+  int entered_ = 0;  // Store::enter() tokens alive
 };
 
 // Enters the store's isolate and context for one API operation.
+// Inside Store::enter() on this thread (the isolate is the current one), only a handle scope is
+// needed; otherwise the isolate and context are entered and left around the operation.
 struct Scope {
-  explicit Scope(const V8Store& s)
-      : iso_scope(s.isolate()), handles(s.isolate()), ctx(s.context()), ctx_scope(ctx) {}
-  v8::Isolate::Scope iso_scope;
-  v8::HandleScope handles;
+  explicit Scope(const V8Store& s) {
+    bool entered = s.entered() && v8::Isolate::GetCurrent() == s.isolate();
+    if (!entered) iso_scope.emplace(s.isolate());
+    handles.emplace(s.isolate());
+    ctx = s.context();
+    if (!entered) ctx_scope.emplace(ctx);
+  }
+  std::optional<v8::Isolate::Scope> iso_scope;
+  std::optional<v8::HandleScope> handles;
   v8::Local<v8::Context> ctx;
-  v8::Context::Scope ctx_scope;
+  std::optional<v8::Context::Scope> ctx_scope;
 };
-
-// ---- values ---------------------------------------------------------------------------------
-
-v8::Local<v8::Value> to_js(v8::Isolate* iso, const Val& v) {
-  switch (v.type) {
-    case ValType::kI32: return v8::Integer::New(iso, v.of.i32);
-    case ValType::kI64: return v8::BigInt::New(iso, v.of.i64);
-    case ValType::kF32: return v8::Number::New(iso, double(v.of.f32));
-    case ValType::kF64: return v8::Number::New(iso, v.of.f64);
-    default: return v8::Undefined(iso);
-  }
-}
-
-// Values V8 hands over already have the wasm type's JS form (Number or BigInt), so conversion
-// cannot fail or run user code.
-Val from_js(v8::Local<v8::Context> ctx, ValType t, v8::Local<v8::Value> v) {
-  switch (t) {
-    case ValType::kI32:
-      return Val::i32(v->IsInt32() ? v.As<v8::Int32>()->Value() : v->Int32Value(ctx).FromMaybe(0));
-    case ValType::kI64:
-      return Val::i64(v->IsBigInt() ? v.As<v8::BigInt>()->Int64Value() : 0);
-    case ValType::kF32:
-      return Val::f32(float(v->IsNumber() ? v.As<v8::Number>()->Value() : 0));
-    case ValType::kF64:
-      return Val::f64(v->IsNumber() ? v.As<v8::Number>()->Value() : 0);
-    default:
-      return Val::zero(t);
-  }
-}
-
-Status check_args(const FuncType& type, std::span<const Val> args, std::span<Val> results) {
-  if (args.size() != type.params.size())
-    return Error(ErrorKind::kInvalidArgument,
-                 "expected " + std::to_string(type.params.size()) + " arguments, got " +
-                     std::to_string(args.size()));
-  for (size_t i = 0; i < args.size(); ++i)
-    if (args[i].type != type.params[i])
-      return Error(ErrorKind::kInvalidArgument,
-                   "argument " + std::to_string(i) + " should be " + to_string(type.params[i]) +
-                       ", got " + to_string(args[i].type));
-  if (results.size() < type.results.size())
-    return Error(ErrorKind::kInvalidArgument, "no room for " +
-                                                  std::to_string(type.results.size()) + " results");
-  for (auto t : type.params)
-    if (t != ValType::kI32 && t != ValType::kI64 && t != ValType::kF32 && t != ValType::kF64)
-      return Error(ErrorKind::kUnsupported, std::string(to_string(t)) + " values cannot cross the host boundary");
-  return ok();
-}
 
 // ---- externs --------------------------------------------------------------------------------
 
@@ -348,13 +305,54 @@ class V8Global final : public Global, public V8Handle {
   GlobalType type_;
 };
 
+// What capture() saved. A memory's pages are mapped copy-on-write from a memfd copy made at
+// capture, so a reset copies back only the pages written since (memory_image.h).
+struct V8Image final : InstanceImage {
+  const void* owner = nullptr;  // the instance captured: an image resets only that one
+  struct Mem {
+    uint8_t* base;
+    size_t length;
+    std::shared_ptr<V8Memory> memory;
+    // memory.size is virtual (module_rewrite.h): the memory may have grown since; a reset zeroes
+    // what it grew by and the program sees the first size again.
+    bool virtual_size = false;
+    // The image the memory's pages are mapped from (null for an empty memory).
+    std::shared_ptr<const v8backend::MemoryImage> image;
+  };
+  std::vector<Mem> memories;
+  std::vector<std::pair<std::shared_ptr<V8Global>, Val>> globals;
+};
+
 class V8Instance final : public Instance {
  public:
   V8Instance(V8Store& s, std::shared_ptr<const Module> module, v8::Local<v8::Object> exports,
-             std::vector<Extern> imports)
-      : store_(s), module_(std::move(module)), exports_(s.isolate(), exports), imports_(std::move(imports)) {}
+             std::vector<Extern> imports, bool start_pending)
+      : store_(s),
+        module_(std::move(module)),
+        exports_(s.isolate(), exports),
+        imports_(std::move(imports)),
+        start_pending_(start_pending) {}
 
   const Module& module() const override { return *module_; }
+
+  Status run_start() override {
+    if (!start_pending_) return ok();
+    start_pending_ = false;
+    Scope scope(store_);
+    v8::Isolate* iso = store_.isolate();
+    auto start = exports_.Get(iso)->Get(scope.ctx, v8_str(iso, v8_backend::kStartExport));
+    if (start.IsEmpty() || !start.ToLocalChecked()->IsFunction())
+      return Error(ErrorKind::kInternal, "the moved start function is missing");
+    V8Store::CallScope call_scope(store_);
+    v8::TryCatch tc(iso);
+    auto r = start.ToLocalChecked().As<v8::Function>()->Call(scope.ctx, v8::Undefined(iso), 0, nullptr);
+    if (r.IsEmpty() || tc.HasCaught() || tc.HasTerminated()) return store_.take_exception(tc, ErrorKind::kTrap);
+    store_.clear_host_error();
+    return ok();
+  }
+
+  Result<std::shared_ptr<const InstanceImage>> capture() override;
+  Status reset(const InstanceImage& image) override;
 
   std::optional<Extern> get_export(std::string_view name) override {
     auto it = cache_.find(std::string(name));
@@ -395,7 +393,85 @@ class V8Instance final : public Instance {
   std::unordered_map<std::string, Extern> cache_;
   // What the instance imports stays alive with it: host functions keep their callbacks.
   std::vector<Extern> imports_;
+  bool start_pending_;
+
+  // An export the rewrite added (module_rewrite.h), which get_export does not list.
+  v8::MaybeLocal<v8::Value> internal_export(const Scope& scope, const std::string& name) {
+    return exports_.Get(store_.isolate())->Get(scope.ctx, v8_str(store_.isolate(), name));
+  }
 };
+
+Result<std::shared_ptr<const InstanceImage>> V8Instance::capture() {
+  auto* m = static_cast<const V8Module*>(module_.get());
+  if (!m->state_exported() || !m->state().resettable())
+    return Error(ErrorKind::kUnsupported, "this module's instances cannot be reset (its code changes tables or "
+                                          "drops segments, or it has a mutable reference global)");
+  const ModuleState& st = m->state();
+  auto image = std::make_shared<V8Image>();
+  image->owner = this;
+  Scope scope(store_);
+  v8::Isolate* iso = store_.isolate();
+  for (uint32_t i = 0; i < st.defined_globals.size(); ++i) {
+    if (!st.defined_globals[i].mutable_) continue;
+    auto v = internal_export(scope, v8_backend::kGlobalExportPrefix + std::to_string(st.imported_globals + i));
+    if (v.IsEmpty() || !v.ToLocalChecked()->IsObject())
+      return Error(ErrorKind::kInternal, "a mutable global was not exported for reset");
+    auto g = std::make_shared<V8Global>(store_, v.ToLocalChecked(), st.defined_globals[i]);
+    Val value = g->get();
+    image->globals.emplace_back(std::move(g), value);
+  }
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  for (uint32_t i = 0; i < st.defined_memories; ++i) {
+    auto v = internal_export(scope, v8_backend::kMemoryExportPrefix + std::to_string(st.imported_memories + i));
+    if (v.IsEmpty() || !v.ToLocalChecked()->IsWasmMemoryObject())
+      return Error(ErrorKind::kInternal, "a memory was not exported for reset");
+    auto mem = std::make_shared<V8Memory>(store_, iso, v.ToLocalChecked());
+    auto buf = v.ToLocalChecked().As<v8::WasmMemoryObject>()->Buffer();
+    auto* base = static_cast<uint8_t*>(buf->Data());
+    size_t length = buf->ByteLength();
+    if (length == 0 && !st.virtual_memory_size) {
+      image->memories.push_back({base, 0, std::move(mem), false, nullptr});
+      continue;
+    }
+    if (reinterpret_cast<uintptr_t>(base) % page != 0 || length % page != 0)
+      return Error(ErrorKind::kUnsupported, "a memory is not page-aligned and cannot be reset");
+    V8Image::Mem saved{base, length, std::move(mem), st.virtual_memory_size, nullptr};
+    const auto& initial = m->initial_image();
+    if (length && initial && i == 0 && initial->length() == length && initial->unchanged(base, length)) {
+      saved.image = initial;  // still exactly the module's image: nothing to copy
+    } else if (length) {
+      WITSERVE_ASSIGN_OR_RETURN(saved.image, v8backend::MemoryImage::map_under(base, length));
+    }
+    image->memories.push_back(std::move(saved));
+  }
+  return std::shared_ptr<const InstanceImage>(std::move(image));
+}
+
+Status V8Instance::reset(const InstanceImage& any) {
+  const auto* image = dynamic_cast<const V8Image*>(&any);
+  if (!image || image->owner != this)
+    return Error(ErrorKind::kInvalidArgument, "the image was captured from another instance");
+  std::vector<size_t> lengths;
+  for (const auto& m : image->memories) {
+    std::span<uint8_t> now = m.memory->data();
+    bool same_place = now.data() == m.base || m.length == 0;
+    if (!same_place || (now.size() != m.length && !(m.virtual_size && now.size() > m.length)))
+      return Error(ErrorKind::kUnsupported, "a memory grew and cannot be shrunk back");
+    lengths.push_back(now.size());
+  }
+  // Pages of the image come back from it; pages the memory grew by (virtual sizes only) become
+  // zeros, as the program will find them when it grows into them again.
+  for (size_t i = 0; i < image->memories.size(); ++i) {
+    const auto& m = image->memories[i];
+    if (lengths[i] == 0) continue;
+    auto* base = static_cast<uint8_t*>(m.memory->data().data());
+    if (m.image) WITSERVE_TRY(m.image->restore(base, lengths[i]));
+    else std::memset(base, 0, lengths[i]);  // an empty memory that grew
+  }
+  for (const auto& [global, value] : image->globals) WITSERVE_TRY(global->set(value));
+  start_pending_ = static_cast<const V8Module*>(module_.get())->start_exported();
+  return ok();
+}
 
 // ---- host functions -------------------------------------------------------------------------
 
@@ -490,6 +566,25 @@ V8Store::~V8Store() {
   key_grow_.Reset();
   context_.Reset();
   owned_.reset();
+}
+
+std::shared_ptr<void> V8Store::enter() {
+  v8::Isolate* iso = isolate();
+  iso->Enter();
+  {
+    v8::HandleScope handles(iso);
+    context()->Enter();
+  }
+  ++entered_;
+  return std::shared_ptr<void>(this, [](V8Store* s) {
+    --s->entered_;
+    v8::Isolate* iso = s->isolate();
+    {
+      v8::HandleScope handles(iso);
+      s->context()->Exit();
+    }
+    iso->Exit();
+  });
 }
 
 void V8Store::run_pending_tasks() {
@@ -589,7 +684,8 @@ std::string describe(const ImportType& imp) {
 }
 
 Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Module> module,
-                                                       std::span<const Import> imports) {
+                                                       std::span<const Import> imports,
+                                                       InstantiateOptions options) {
   auto* m = dynamic_cast<const V8Module*>(module.get());
   if (!m) return Error(ErrorKind::kInvalidArgument, "module was not compiled by the V8 engine");
   Scope scope(*this);
@@ -657,20 +753,22 @@ Result<std::unique_ptr<Instance>> V8Store::instantiate(std::shared_ptr<const Mod
   auto exports = instance->Get(ctx, key_exports_.Get(iso));
   if (exports.IsEmpty() || !exports.ToLocalChecked()->IsObject())
     return take_exception(tc, ErrorKind::kInternal).with_context("instance exports");
-  if (m->start_exported()) {
-    // The start function, moved to an export at compile time (module_rewrite.h), runs now.
-    auto start = exports.ToLocalChecked().As<v8::Object>()->Get(ctx, v8_str(iso, v8_backend::kStartExport));
-    if (start.IsEmpty() || !start.ToLocalChecked()->IsFunction())
-      return Error(ErrorKind::kInternal, "the moved start function is missing");
-    CallScope call_scope(*this);
-    v8::TryCatch start_tc(iso);
-    auto r = start.ToLocalChecked().As<v8::Function>()->Call(ctx, v8::Undefined(iso), 0, nullptr);
-    if (r.IsEmpty() || start_tc.HasCaught() || start_tc.HasTerminated())
-      return take_exception(start_tc, ErrorKind::kTrap).with_context("instantiate");
-    pending_host_error_.reset();
+  if (const auto& image = m->initial_image()) {
+    // The memory's initial contents (module_rewrite.h point 5), mapped rather than copied.
+    auto mem = exports.ToLocalChecked().As<v8::Object>()->Get(
+        ctx, v8_str(iso, std::string(v8_backend::kMemoryExportPrefix) + "0"));
+    if (mem.IsEmpty() || !mem.ToLocalChecked()->IsWasmMemoryObject())
+      return Error(ErrorKind::kInternal, "the memory of a module with an initial image is not exported");
+    auto buf = mem.ToLocalChecked().As<v8::WasmMemoryObject>()->Buffer();
+    WITSERVE_TRY(image->map_over(static_cast<uint8_t*>(buf->Data()), buf->ByteLength()));
   }
-  return std::unique_ptr<Instance>(
-      new V8Instance(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>(), std::move(kept)));
+  // The start function, moved to an export at compile time (module_rewrite.h), runs now unless
+  // the caller defers it.
+  auto instance_out = std::make_unique<V8Instance>(*this, std::move(module), exports.ToLocalChecked().As<v8::Object>(),
+                                                   std::move(kept), m->start_exported());
+  if (!options.defer_start)
+    if (Status st = instance_out->run_start(); !st.ok()) return std::move(st).error().with_context("instantiate");
+  return std::unique_ptr<Instance>(std::move(instance_out));
 }
 
 std::shared_ptr<Func> V8Store::host_func(FuncType type, HostCallback callback) {
@@ -694,7 +792,7 @@ class V8Engine final : public Engine {
   explicit V8Engine(uint32_t max_memory_pages) : max_memory_pages_(max_memory_pages) {}
   std::string_view name() const override { return "v8"; }
 
-  Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes) override {
+  Result<std::shared_ptr<const Module>> compile(std::span<const uint8_t> bytes, CompileOptions options) override {
     WITSERVE_ASSIGN_OR_RETURN(ModuleInfo info, read_module_info(bytes));
     std::lock_guard lock(mu_);
     WITSERVE_TRY(ensure_compile_isolate());
@@ -705,7 +803,29 @@ class V8Engine final : public Engine {
     auto ctx = compile_context_.Get(iso);
     v8::Context::Scope ctx_scope(ctx);
     v8::TryCatch tc(iso);
-    auto rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_);
+    ModuleState state = read_module_state(bytes);
+    bool export_state = state.resettable();
+    std::optional<v8_backend::RewrittenModule> rewritten;
+    if (export_state && options.virtual_memory_size && state.can_virtualize_memory_size()) {
+      ModuleState virt = state;
+      virt.virtual_memory_size = true;
+      virt.defined_globals.push_back(GlobalType{ValType::kI32, true});
+      rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &virt);
+      if (rewritten && rewritten->memory_size_virtualized) state = std::move(virt);
+    }
+    if (!state.virtual_memory_size) rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &state);
+    std::shared_ptr<const v8backend::MemoryImage> initial_image;
+    if (rewritten && !rewritten->initial_segments.empty()) {
+      std::vector<std::pair<uint32_t, std::span<const uint8_t>>> segments;
+      for (const auto& seg : rewritten->initial_segments) segments.emplace_back(seg.offset, seg.bytes);
+      auto image = v8backend::MemoryImage::from_segments(rewritten->initial_memory_bytes, segments);
+      if (!image.ok()) {
+        // Without an image the module keeps its data segments.
+        rewritten = v8_backend::rewrite_module(bytes, max_memory_pages_, &state, /*strip_data=*/false);
+      } else {
+        initial_image = *image;
+      }
+    }
     std::span<const uint8_t> code = rewritten ? std::span<const uint8_t>(rewritten->bytes) : bytes;
     auto mo = v8::WasmModuleObject::Compile(iso, {code.data(), code.size()});
     if (mo.IsEmpty()) {
@@ -715,8 +835,8 @@ class V8Engine final : public Engine {
     auto compiled = mo.ToLocalChecked()->GetCompiledModule();
     compiler_->tasks().run_ready();
     return std::shared_ptr<const Module>(
-        std::make_shared<V8Module>(std::move(info), bytes.size(), std::move(compiled), ++next_id_,
-                                   rewritten && rewritten->start_exported));
+        std::make_shared<V8Module>(std::move(info), std::move(state), bytes.size(), std::move(compiled), ++next_id_,
+                                   rewritten && rewritten->start_exported, export_state, std::move(initial_image)));
   }
 
   Result<std::unique_ptr<Store>> new_store() override {
