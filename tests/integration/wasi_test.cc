@@ -21,7 +21,7 @@ class WasiHttp : public WitserveTest {
     ASSERT_TRUE(upstream_);
     unused_port_ = free_port();
     server_ = serve_text(
-        "[server]\ndeadline = \"10s\"\n"
+        "[server]\ndeadline = \"30s\"\n"
         "[[route]]\npath = \"/...\"\ncomponent = \"wasi-http-test.wasm\"\n"
         "env = { GREETING = \"hi\", EMPTY = \"\" }\n"
         "allowed_outbound_hosts = [\"http://127.0.0.1:" + std::to_string(upstream_->port()) + "\", \"http://127.0.0.1:" +
@@ -199,7 +199,8 @@ TEST_F(WasiHttp, HostResourcesAreBounded) {
   ASSERT_TRUE(server_);
   // Resources live in host memory, outside the instance's 256 MiB: a component that keeps making
   // them is stopped.
-  HttpResponse r = http_get(server_->port(), "/leak");
+  // 65,536 resources take a few seconds on a loaded machine (the pool's threads run at nice +10).
+  HttpResponse r = HttpClient(server_->port(), 30s).get("/leak");
   EXPECT_EQ(r.status, 500u) << r;
   EXPECT_TRUE(server_->wait_for_log("more than 65536 WASI resources are open", 2s)) << server_->log();
   // 1 MiB of names and values per fields resource: the sixteenth 64 KiB value is refused.
