@@ -304,3 +304,37 @@ TEST_F(Admin, TokenFromTheEnvironment) {
 
 }  // namespace
 }  // namespace witserve::itest
+
+// The probes: /healthz and /readyz answer GET without a token (for load balancers and
+// orchestrators); everything else still needs it. /readyz says why it is not ready.
+namespace witserve::itest {
+namespace {
+
+TEST_F(Admin, ProbesAnswerWithoutATokenAndReadinessSaysWhy) {
+  ServerProcess* s = start();
+  ASSERT_TRUE(s);
+  HttpResponse health = admin(*s, "GET", "/healthz", {}, Headers{});
+  EXPECT_EQ(health.status, 200u) << health;
+  EXPECT_EQ(parse_json(health)["status"], "ok");
+  HttpResponse ready = admin(*s, "GET", "/readyz", {}, Headers{});
+  EXPECT_EQ(ready.status, 200u) << ready;
+  EXPECT_EQ(parse_json(ready)["status"], "ready");
+
+  EXPECT_EQ(admin(*s, "POST", "/healthz", "x", Headers{}).status, 401u);
+  EXPECT_EQ(admin(*s, "GET", "/handler", {}, Headers{}).status, 401u);
+
+  // The registry's data directory gone: not ready, and the answer names it.
+  fs::rename(data_dir(), dir() / "moved-away");
+  HttpResponse gone = admin(*s, "GET", "/readyz", {}, Headers{});
+  EXPECT_EQ(gone.status, 503u) << gone;
+  EXPECT_EQ(gone.header("retry-after"), "1");
+  json problems = parse_json(gone)["problems"];
+  ASSERT_EQ(problems.size(), 1u) << gone;
+  EXPECT_NE(problems[0].get<std::string>().find("data directory"), std::string::npos) << gone;
+  fs::rename(dir() / "moved-away", data_dir());
+  EXPECT_EQ(admin(*s, "GET", "/readyz", {}, Headers{}).status, 200u);
+  EXPECT_EQ(admin(*s, "GET", "/healthz", {}, Headers{}).status, 200u);
+}
+
+}  // namespace
+}  // namespace witserve::itest

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include <fmt/chrono.h>
 
 #include "witserve/base/log.h"
+#include "witserve/manifest/router.h"
 #include "witserve/base/unicode.h"
 
 namespace witserve::admin {
@@ -191,10 +193,32 @@ bool is_admin_route(const runtime::RouteTable& table, const manifest::RoutePatte
   return false;
 }
 
+// GET (or HEAD) /healthz or /readyz: the probes, which need no token.
+bool is_probe(const http::Request& req) {
+  if (req.method != "GET" && req.method != "HEAD") return false;
+  std::string_view path = manifest::path_without_query(req.target);
+  return path == "/healthz" || path == "/readyz";
+}
+
+// /healthz: the process answers. /readyz: every route's component is loaded and the registry's
+// data directory is there; otherwise 503 and why.
+void probe(runtime::Routes& routes, const Store& store, std::string_view path, http::Response& res) {
+  if (path == "/healthz") return reply(res, 200, json{{"status", "ok"}});
+  json problems = json::array();
+  if (routes.any_pending()) problems.push_back("components restored from the registry are still loading");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(store.dir(), ec))
+    problems.push_back("the registry's data directory " + store.dir().string() + " is not there");
+  if (problems.empty()) return reply(res, 200, json{{"status", "ready"}});
+  reply(res, 503, json{{"status", "not ready"}, {"problems", problems}});
+  res.headers.emplace_back("retry-after", "1");
+}
+
 void handle(runtime::Routes& routes, Store& store, const AdminOptions& options, http::Request& req,
             http::Response& res) {
   auto url = boost::urls::parse_origin_form(req.target);
   if (!url) return reply_error(res, 400, "bad request target");
+  if (is_probe(req)) return probe(routes, store, url->path(), res);
   if (url->path() != "/handler") return reply_error(res, 404, "not found; the admin API is /handler");
   if (!authorized(req, options.token)) return reply_unauthorized(res);
   if (req.method != "GET" && req.method != "POST" && req.method != "DELETE") {
@@ -379,7 +403,7 @@ http::SyncHandler make_admin_handler(runtime::Routes& routes, Store& store, Admi
 
 http::HeadCheck make_admin_head_check(std::string token) {
   return [token = std::move(token)](const http::Request& head, http::Response& res) {
-    if (authorized(head, token)) return false;
+    if (is_probe(head) || authorized(head, token)) return false;
     reply_unauthorized(res);
     return true;
   };

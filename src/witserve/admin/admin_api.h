@@ -12,6 +12,10 @@
 //          listener's body limit).
 //   DELETE /handler?route=PATTERN    204, or 404 when no such registered route
 //   GET    /handler                  200, JSON: every route, from the manifest and registered
+//   GET    /healthz                  200 {"status":"ok"} while the process serves (no token needed)
+//   GET    /readyz                   200 {"status":"ready"} once every route's component is loaded
+//          and the registry's data directory is there; else 503 with the problems and
+//          Retry-After (no token needed: for load balancers and orchestrators)
 // Unknown query parameters are refused (400), as the manifest refuses unknown keys. Any failure
 // inside a call is a 500 answer, never the end of the process.
 // Threads: the handler runs on the admin listener's thread; Routes and Store are thread-safe.
