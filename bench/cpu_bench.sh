@@ -50,18 +50,7 @@ path = "/fresh"
 component = "$out/sha256.wasm"
 TOML
 
-start_server() {  # LOG [ENV...] -> started_port
-  env "${@:2}" "$build/witserve" serve "$tmp/cpu.toml" >"$tmp/$1" 2>&1 &
-  pids+=($!)
-  local port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's|.*http: listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/$1")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "cpu_bench: witserve did not start:" >&2; cat "$tmp/$1" >&2; exit 1; }
-  started_port=$port
-}
+source "$root/bench/lib/witserve.sh"
 
 time_route() {  # URL -> best microseconds of 5
   local body
@@ -72,9 +61,9 @@ time_route() {  # URL -> best microseconds of 5
   done | best | awk '{printf "%d", $1 * 1000000}'
 }
 
-start_server plain.log WITSERVE_WASM_TRAP_HANDLER=0
+start_witserve plain.log "$tmp/cpu.toml" WITSERVE_WASM_TRAP_HANDLER=0
 plain=http://127.0.0.1:$started_port
-start_server trap.log WITSERVE_WASM_TRAP_HANDLER=1
+start_witserve trap.log "$tmp/cpu.toml" WITSERVE_WASM_TRAP_HANDLER=1
 trapped=http://127.0.0.1:$started_port
 
 declare -A us

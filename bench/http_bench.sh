@@ -59,23 +59,12 @@ TOML
 
 # Two servers: the one measured, and one that instantiates fresh-instance routes anew for every
 # request (--rebuild-instances) instead of recycling them, for the "rebuilt" rows.
-start_server() {  # LOG ARGS... -> started_port
-  "$build/witserve" serve "$tmp/bench.toml" "${@:2}" >"$tmp/$1" 2>&1 &
-  pids+=($!)
-  local port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's|.*http: listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/$1")
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "http_bench: witserve did not start:" >&2; cat "$tmp/$1" >&2; exit 1; }
-  started_port=$port
-}
+source "$root/bench/lib/witserve.sh"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-start_server log --native-hello /hello/native
+start_witserve log "$tmp/bench.toml" -- --native-hello /hello/native
 base=http://127.0.0.1:$started_port
-start_server rebuild.log --rebuild-instances
+start_witserve rebuild.log "$tmp/bench.toml" -- --rebuild-instances
 rebuilt=http://127.0.0.1:$started_port
 # Each row: label, URL.
 rows=(/hello/native "$base/hello/native" /hello/c "$base/hello/c" "/hello/c rebuilt" "$rebuilt/hello/c"

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "witserve/base/edit_distance.h"
 #include "witserve/base/log.h"
 #include "witserve/base/result.h"
 #include "witserve/component/linker.h"
@@ -181,22 +182,6 @@ int wave_args_start(int argc, char** argv) {
     else if (a == "--dir" || a == "--env" || a == "--log-level") ++i;  // options before COMPONENT that take a value
   }
   return std::min(i, argc);
-}
-
-// Levenshtein distance, for "did you mean" on a mistyped subcommand.
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
 }
 
 // The subcommand word in argv (after global options), if it names no subcommand of `app`: an

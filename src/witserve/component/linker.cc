@@ -572,21 +572,24 @@ Result<std::shared_ptr<const CompiledComponent>> CompiledComponent::compile(engi
   out->resolved_ = resolved;
   // A memory's size can be made virtual (so recycled instances whose memory grew can be reset)
   // unless some module sizes or grows a memory it imports: it would see the real size.
+  // Each module's code is scanned once, here, and the result handed to the engine.
   bool virtual_sizes = true;
-  std::function<void(const ast::Component&)> check_sizes = [&](const ast::Component& c) {
+  std::map<const ast::CoreModuleDef*, engine::ModuleState> states;
+  std::function<void(const ast::Component&)> read_states = [&](const ast::Component& c) {
     for (const auto& d : c.defs) {
       if (auto* m = std::get_if<ast::CoreModuleDef>(&d)) {
-        if (engine::read_module_state(m->bytes).sizes_imported_memory) virtual_sizes = false;
+        auto& st = states[m] = engine::read_module_state(m->bytes);
+        if (st.sizes_imported_memory) virtual_sizes = false;
       } else if (auto* n = std::get_if<std::shared_ptr<const ast::Component>>(&d)) {
-        check_sizes(**n);
+        read_states(**n);
       }
     }
   };
-  check_sizes(*resolved->ast);
+  read_states(*resolved->ast);
   std::function<Status(const ast::Component&)> compile_all = [&](const ast::Component& c) -> Status {
     for (const auto& d : c.defs) {
       if (auto* m = std::get_if<ast::CoreModuleDef>(&d)) {
-        auto mod = engine.compile(m->bytes, {.virtual_memory_size = virtual_sizes});
+        auto mod = engine.compile(m->bytes, {.virtual_memory_size = virtual_sizes, .state = &states.at(m)});
         if (!mod.ok())
           return std::move(mod).error().with_context("core module at byte " + std::to_string(m->offset));
         out->modules_[m] = *mod;

@@ -182,6 +182,9 @@ struct CompileOptions {
   // the module allows it; engine/v8/module_rewrite.h says how). Only for a module whose memory
   // no other module sizes or grows.
   bool virtual_memory_size = false;
+  // The module's read_module_state, when the caller has it already (so the code is not scanned
+  // twice); null: the engine reads it.
+  const ModuleState* state = nullptr;
 };
 
 class Engine {

@@ -101,10 +101,12 @@ Result<Worker::Lease> Worker::lease(const Route& route) {
   Lease l;
   bool recycle = !route.reuse_instance && options_.recycle_instances &&
                  route.component->recyclable.load(std::memory_order_relaxed);
-  for (auto& r : reused_)
-    if (r.recycled == recycle && r.component == route.component && r.linker == route.linker) l.kept = &r;
-  if (l.kept && !recycle && route.reuse_instance) return l;
-  if (l.kept && recycle) {
+  // A kept instance of this component: the reused one of a "reuse" route, or a recycled one.
+  if (route.reuse_instance || recycle)
+    for (auto& r : reused_)
+      if (r.recycled == recycle && r.component == route.component && r.linker == route.linker) l.kept = &r;
+  if (l.kept && route.reuse_instance) return l;
+  if (l.kept) {
     // A recycled instance: back to its state after instantiation, with a new WASI context for
     // its start functions and the request. One that cannot be reset is dropped for a new one.
     Reused& r = *l.kept;
@@ -116,7 +118,6 @@ Result<Worker::Lease> Worker::lease(const Route& route) {
     std::erase_if(reused_, [&](const Reused& x) { return &x == l.kept; });
     l.kept = nullptr;
   }
-  l.kept = nullptr;
   l.fresh.component = route.component;
   l.fresh.linker = route.linker;
   l.fresh.recycled = recycle;

@@ -46,6 +46,19 @@ int pagemap_fd() {
 constexpr uint64_t kPresent = 1ull << 63;
 constexpr uint64_t kFilePage = 1ull << 61;
 
+// The pagemap entries of [base, base + length), in a buffer of this thread's (valid until its
+// next call); null where there is no pagemap to read.
+const std::vector<uint64_t>* read_pagemap(const uint8_t* base, size_t length) {
+  thread_local std::vector<uint64_t> entries;
+  const size_t page = page_size();
+  entries.resize(length / page);
+  int fd = pagemap_fd();
+  off_t at = off_t(reinterpret_cast<uintptr_t>(base) / page * sizeof(uint64_t));
+  size_t want = entries.size() * sizeof(uint64_t);
+  if (fd < 0 || pread(fd, entries.data(), want, at) != ssize_t(want)) return nullptr;
+  return &entries;
+}
+
 }  // namespace
 
 namespace {
@@ -142,31 +155,22 @@ Status MemoryImage::map_over(uint8_t* base, size_t length) const {
 }
 
 bool MemoryImage::unchanged(const uint8_t* base, size_t length) const {
-  const size_t page = page_size();
-  const size_t pages = length / page;
-  int fd = pagemap_fd();
-  std::vector<uint64_t> entries(pages);
-  off_t at = off_t(reinterpret_cast<uintptr_t>(base) / page * sizeof(uint64_t));
-  size_t want = pages * sizeof(uint64_t);
-  if (fd < 0 || pread(fd, entries.data(), want, at) != ssize_t(want)) return false;
-  for (uint64_t e : entries)
+  const std::vector<uint64_t>* entries = read_pagemap(base, length);
+  if (!entries) return false;
+  for (uint64_t e : *entries)
     if ((e & kPresent) && !(e & kFilePage)) return false;
   return true;
 }
 
 Status MemoryImage::restore(uint8_t* base, size_t length) const {
   const size_t page = page_size();
-  const size_t pages = length / page;
-  int fd = pagemap_fd();
-  std::vector<uint64_t> entries(pages);
-  off_t at = off_t(reinterpret_cast<uintptr_t>(base) / page * sizeof(uint64_t));
-  size_t want = pages * sizeof(uint64_t);
-  if (fd < 0 || pread(fd, entries.data(), want, at) != ssize_t(want)) {
+  const std::vector<uint64_t>* entries = read_pagemap(base, length);
+  if (!entries) {
     if (length && madvise(base, length, MADV_DONTNEED) != 0) return os_error("madvise");
     return ok();
   }
-  for (size_t i = 0; i < pages; ++i) {
-    uint64_t e = entries[i];
+  for (size_t i = 0; i < entries->size(); ++i) {
+    uint64_t e = (*entries)[i];
     if (!(e & kPresent) || (e & kFilePage)) continue;  // never written since the image was mapped
     size_t off = i * page;
     if (off < length_) std::memcpy(base + off, view_ + off, page);

@@ -340,12 +340,15 @@ class V8Instance final : public Instance {
     start_pending_ = false;
     Scope scope(store_);
     v8::Isolate* iso = store_.isolate();
-    auto start = exports_.Get(iso)->Get(scope.ctx, v8_str(iso, v8_backend::kStartExport));
-    if (start.IsEmpty() || !start.ToLocalChecked()->IsFunction())
-      return Error(ErrorKind::kInternal, "the moved start function is missing");
+    if (start_.IsEmpty()) {  // looked up once: a recycled instance runs it after every reset
+      auto start = exports_.Get(iso)->Get(scope.ctx, v8_str(iso, v8_backend::kStartExport));
+      if (start.IsEmpty() || !start.ToLocalChecked()->IsFunction())
+        return Error(ErrorKind::kInternal, "the moved start function is missing");
+      start_.Reset(iso, start.ToLocalChecked().As<v8::Function>());
+    }
     V8Store::CallScope call_scope(store_);
     v8::TryCatch tc(iso);
-    auto r = start.ToLocalChecked().As<v8::Function>()->Call(scope.ctx, v8::Undefined(iso), 0, nullptr);
+    auto r = start_.Get(iso)->Call(scope.ctx, v8::Undefined(iso), 0, nullptr);
     if (r.IsEmpty() || tc.HasCaught() || tc.HasTerminated()) return store_.take_exception(tc, ErrorKind::kTrap);
     store_.clear_host_error();
     return ok();
@@ -394,6 +397,7 @@ class V8Instance final : public Instance {
   // What the instance imports stays alive with it: host functions keep their callbacks.
   std::vector<Extern> imports_;
   bool start_pending_;
+  v8::Global<v8::Function> start_;
 
   // An export the rewrite added (module_rewrite.h), which get_export does not list.
   v8::MaybeLocal<v8::Value> internal_export(const Scope& scope, const std::string& name) {
@@ -803,7 +807,7 @@ class V8Engine final : public Engine {
     auto ctx = compile_context_.Get(iso);
     v8::Context::Scope ctx_scope(ctx);
     v8::TryCatch tc(iso);
-    ModuleState state = read_module_state(bytes);
+    ModuleState state = options.state ? *options.state : read_module_state(bytes);
     bool export_state = state.resettable();
     std::optional<v8_backend::RewrittenModule> rewritten;
     if (export_state && options.virtual_memory_size && state.can_virtualize_memory_size()) {
